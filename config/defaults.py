@@ -1,0 +1,123 @@
+"""Every configuration key the core reads, with its default and why.
+
+Order of precedence (later wins): this module, the module named by `LMS_ENV`
+(`development`, `testing`, `production`), environment variables of the same
+name, and finally the overrides passed to `create_app()`. Plugins add their own
+keys through `Plugin.default_config`; those follow the same order.
+"""
+
+# --- Where state lives ------------------------------------------------------
+# Folder for everything the embedded default writes: the SQLite file, the
+# embedded Redis socket and data, stored files, mail written to disk and the
+# generated secret key. Environment: LMS_INSTANCE_PATH. Relative paths are
+# taken from the project's root.
+LMS_INSTANCE_PATH = "instance"
+
+# --- Core services -----------------------------------------------------------
+# SQLAlchemy URL. Unset: an SQLite file `lms.sqlite3` in the instance folder.
+# Production: postgresql+psycopg://user:pass@host/db (postgresql:// is accepted).
+DATABASE_URL = None
+# Redis URL (redis://, rediss:// or unix://). Unset: the embedded Redis server
+# that `make run` starts, listening on a Unix socket in the instance folder.
+REDIS_URL = None
+# Secret for sessions, CSRF and signed URLs. Unset: a random key is generated
+# once and kept in `<instance>/secret_key` (mode 0600). Never hard-coded.
+SECRET_KEY = None
+
+# --- Plugins -------------------------------------------------------------------
+# Which installed plugins run: "all" (every installed plugin), a comma-separated
+# list of entry-point names, or "safe" (only auth, for recovery).
+LMS_PLUGINS = "all"
+
+# --- Web -------------------------------------------------------------------------
+# Largest request body accepted (bytes). Uploads beyond it answer 413.
+MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+# Session cookies: HttpOnly always, SameSite=Lax so OAuth redirects keep the
+# session. Secure is switched on by production.py (sites there are behind HTTPS).
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_SECURE = False
+PERMANENT_SESSION_LIFETIME = 14 * 24 * 3600
+# CSRF tokens do not expire with time (they die with the session): a student
+# may leave a form open for hours.
+WTF_CSRF_TIME_LIMIT = None
+# Strict-Transport-Security is sent only when this is true (production).
+LMS_HSTS = False
+# Hosts allowed to appear in <iframe>s on our pages (video embeds, live rooms).
+LMS_FRAME_SOURCES = [
+    "https://www.youtube.com",
+    "https://www.youtube-nocookie.com",
+    "https://www.dailymotion.com",
+    "https://geo.dailymotion.com",
+    "https://meet.jit.si",
+]
+# The school's name until an admin sets one on the set-up page.
+LMS_SITE_NAME = "Our School"
+# Items per page on list pages and API lists (and the largest a client may ask).
+LMS_PER_PAGE = 24
+LMS_MAX_PER_PAGE = 100
+
+# --- Rate limits -----------------------------------------------------------------
+# Flask-Limiter keeps counters in Redis so limits hold across web processes.
+RATELIMIT_HEADERS_ENABLED = True
+# When Redis is down, limits fall back to memory instead of failing requests.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+RATELIMIT_SWALLOW_ERRORS = True
+
+# --- Background jobs ---------------------------------------------------------------
+# Queue names by purpose: a long transcode never delays a password-reset mail.
+LMS_QUEUES = ["mail", "default", "media"]
+# A job that runs longer than this (seconds) is stopped and counted as failed.
+LMS_JOB_TIMEOUT = 3600
+# The health check calls a worker dead if it has not reported for this long.
+LMS_WORKER_HEARTBEAT_GRACE = 90
+
+# --- Storage -------------------------------------------------------------------------
+# "local" (files under <instance>/storage) or "s3" (any S3-compatible service).
+STORAGE_BACKEND = "local"
+STORAGE_LOCAL_PATH = None  # default: <instance>/storage
+STORAGE_S3_BUCKET = None
+STORAGE_S3_REGION = "us-east-1"
+STORAGE_S3_ENDPOINT_URL = None  # e.g. https://minio.school.example
+STORAGE_S3_ACCESS_KEY_ID = None
+STORAGE_S3_SECRET_ACCESS_KEY = None
+# Lifetime of signed media URLs (seconds).
+STORAGE_URL_EXPIRES = 3600
+# With nginx in front, let it send local files (X-Accel-Redirect to this
+# internal location) after the app has checked access. Empty: Flask sends them.
+STORAGE_ACCEL_REDIRECT_PREFIX = ""
+
+# --- Mail -------------------------------------------------------------------------------
+# Unset MAIL_SERVER: mail is logged and written as .eml files to <instance>/mail.
+MAIL_SERVER = None
+MAIL_PORT = 25
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_USE_TLS = False
+MAIL_USE_SSL = False
+MAIL_DEFAULT_SENDER = "LMS <no-reply@localhost>"
+MAIL_TIMEOUT = 20
+
+# --- Real time ------------------------------------------------------------------------
+# Flask-SocketIO async mode: None picks gevent when it is installed (production
+# runs Socket.IO on a gevent worker); the tests use "threading".
+SOCKETIO_ASYNC_MODE = None
+# Origins allowed to open Socket.IO connections; None = same origin only.
+SOCKETIO_CORS_ALLOWED_ORIGINS = None
+
+# --- JSON API / OpenAPI ---------------------------------------------------------------
+API_TITLE = "LMS API"
+API_VERSION = "v1"
+OPENAPI_VERSION = "3.0.3"
+OPENAPI_URL_PREFIX = "/api"
+OPENAPI_JSON_PATH = "v1/openapi.json"
+OPENAPI_SWAGGER_UI_PATH = "docs"
+# Swagger UI is served from our npm-installed copy, not a CDN.
+OPENAPI_SWAGGER_UI_URL = "/vendor/swagger-ui-dist/"
+
+# --- Health -----------------------------------------------------------------------------
+# Each dependency check is abandoned after this many seconds.
+LMS_HEALTH_TIMEOUT = 1.0

@@ -1,0 +1,7 @@
+"""Overrides for the test suite (see lms/testing/plugin.py for the rest)."""
+
+TESTING = True
+# Argon2 at full cost would make every login in the suite slow; the hashing
+# parameters themselves are tested in the auth plugin.
+LMS_PASSWORD_HASH_FAST = True
+RATELIMIT_SWALLOW_ERRORS = False

@@ -1,0 +1,254 @@
+"""create_app(): the one place where the application is wired, step by step.
+
+No database query, network call or migration happens here: start-up stays
+fast and never races another process. Migrations are `flask lms upgrade`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from importlib.metadata import EntryPoint
+from pathlib import Path
+from typing import Any
+
+import socketio as socketio_server
+from flask import Flask, g, request, url_for
+from flask_login import current_user
+from flask_socketio import SocketIO
+
+import lms
+from lms import db as db_tuning
+from lms.config import (
+    PROJECT_ROOT,
+    database_url,
+    ensure_secret_key,
+    load_config,
+    resolve_instance_path,
+)
+from lms.extensions import csrf, db, get_socketio, limiter, login_manager, migrate
+from lms.hooks import TemplateHooks
+from lms.nav import MENUS, NavRegistry
+from lms.permissions import PermissionRegistry
+from lms.plugins import Plugin, load_plugins
+from lms.redis_store import redis_url_for
+from lms.state import LmsState, lms_state
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    config: dict[str, Any] | None = None, plugin_entry_points: Iterable[EntryPoint] | None = None
+) -> Flask:
+    """Build the app. `plugin_entry_points` replaces discovery (the loader's tests use it)."""
+    app = Flask(
+        "lms", root_path=str(PROJECT_ROOT), template_folder="templates", static_folder="static"
+    )
+    configure(app, config)
+    init_state(app)
+    init_database(app)
+    init_extensions(app)
+    plugins = load_plugins(app, plugin_entry_points)
+    init_plugins(app, plugins)
+    register_core(app)
+    init_templates(app)
+    from lms.signals import plugins_loaded
+
+    plugins_loaded.send(app)
+    return app
+
+
+def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
+    load_config(app.config, overrides)
+    instance = resolve_instance_path(app.config)
+    app.instance_path = str(instance)
+    ensure_secret_key(app.config, instance)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config, instance)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = db_tuning.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    app.config["RATELIMIT_STORAGE_URI"] = _limiter_storage_uri(redis_url_for(app))
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def _limiter_storage_uri(redis_url: str) -> str:
+    # The limits library spells a Unix socket "redis+unix://".
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url.removeprefix("unix://")
+    return redis_url
+
+
+def init_state(app: Flask) -> None:
+    app.extensions["lms"] = LmsState(
+        hooks=TemplateHooks(), nav=NavRegistry(), permissions=PermissionRegistry()
+    )
+
+
+def init_database(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            db_tuning.configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+
+
+def init_extensions(app: Flask) -> None:
+    from lms.api import init_api
+    from lms.storage import create_storage
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(_load_user)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    # Built here because Flask-SocketIO only recognises redis:// URLs, not the
+    # unix:// socket of the embedded server.
+    manager = socketio_server.RedisManager(redis_url_for(app), channel="lms-socketio")
+    SocketIO(
+        app,
+        client_manager=manager,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        cors_allowed_origins=app.config["SOCKETIO_CORS_ALLOWED_ORIGINS"] or [],
+        manage_session=False,
+    )
+    init_api(app)
+    lms_state(app).storage = create_storage(app)
+
+
+def _load_user(cookie_id: str) -> Any:
+    """Load the user from '<id>.<session_token>'; a rotated token ends the session."""
+    from lms.models.user import User
+
+    user_id, _, token = cookie_id.partition(".")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_token != token or not user.is_active:
+        return None
+    return user
+
+
+def init_plugins(app: Flask, plugins: list[Plugin]) -> None:
+    from lms.api import register_api_blueprint
+
+    state = lms_state(app)
+    for plugin in plugins:
+        state.plugins[plugin.name] = plugin
+        for key, value in plugin.default_config.items():
+            app.config.setdefault(key, value)
+        from lms.config import apply_environment
+
+        apply_environment(app.config, plugin.default_config)
+        for perm, (description, roles) in plugin.permissions.items():
+            state.permissions.add(perm, description, roles)
+        plugin.init()
+        for blueprint in plugin.get_blueprints():
+            if blueprint.name != plugin.name and not blueprint.name.startswith(plugin.name + "_"):
+                from lms.plugins import PluginLoadError
+
+                raise PluginLoadError(
+                    f"plugin {plugin.name!r}: blueprint {blueprint.name!r} "
+                    f"must be named {plugin.name!r}"
+                )
+            app.register_blueprint(blueprint)
+        for api_blueprint in plugin.get_api_blueprints():
+            register_api_blueprint(app, api_blueprint)
+        for menu in MENUS:
+            for item in plugin.get_nav_items(menu):
+                state.nav.add(menu, item)
+        for namespace in plugin.get_socket_namespaces():
+            get_socketio(app).on_namespace(namespace)
+        state.periodic_jobs.extend(plugin.get_periodic_jobs())
+        log.debug("plugin %s %s loaded", plugin.name, plugin.version)
+
+
+def register_core(app: Flask) -> None:
+    from lms.cli import register_cli
+    from lms.errors import register_error_handlers
+    from lms.realtime import CoreNamespace
+    from lms.security import add_security_headers
+    from lms.views import bp
+
+    app.register_blueprint(bp)
+    get_socketio(app).on_namespace(CoreNamespace("/"))
+    register_error_handlers(app)
+    add_security_headers(app)
+    register_cli(app)
+    app.before_request(_redirect_to_setup)
+
+
+def _redirect_to_setup() -> Any:
+    """Until the school has an admin, send people to the set-up page."""
+    from flask import redirect, url_for
+
+    if (
+        request.endpoint in {"core.setup", "core.health", "core.vendor", "static"}
+        or request.path.startswith("/api/")
+        or request.method != "GET"
+    ):
+        return None
+    if app_needs_setup():
+        return redirect(url_for("core.setup"))
+    return None
+
+
+def app_needs_setup() -> bool:
+    from lms.settings import get_setting
+    from lms.setup import admin_exists
+
+    if get_setting("core", "setup_done"):
+        return False
+    return not admin_exists()
+
+
+def init_templates(app: Flask) -> None:
+    from lms.security import csp_nonce
+    from lms.settings import get_setting
+
+    state = lms_state(app)
+
+    def site_name() -> str:
+        try:
+            return get_setting("core", "site_name") or app.config["LMS_SITE_NAME"]
+        except Exception:  # error pages must render even with the database down
+            db.session.rollback()
+            return app.config["LMS_SITE_NAME"]
+
+    def nav_items(menu: str) -> list[Any]:
+        return state.nav.items(menu, current_user)
+
+    def unread_notifications() -> int:
+        from lms.notifications import unread_count
+
+        if not current_user.is_authenticated:
+            return 0
+        if not hasattr(g, "_unread"):
+            g._unread = unread_count(current_user)
+        return g._unread
+
+    def page_url(page: int) -> str:
+        """URL of the current page with ?page= replaced (keeps filters and sorting)."""
+        args = request.args.to_dict()
+        args["page"] = str(page)
+        return url_for(request.endpoint or "core.home", **(request.view_args or {}), **args)
+
+    app.jinja_env.globals.update(
+        page_url=page_url,
+        template_hook=state.hooks.render,
+        nav_items=nav_items,
+        site_name=site_name,
+        csp_nonce=csp_nonce,
+        unread_notifications=unread_notifications,
+        lms_version=lms.__version__,
+        plugin_enabled=lambda name: name in state.plugins,
+    )
+    # Site-wide overrides: a school may drop templates into <instance>/templates.
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    override = Path(app.instance_path) / "templates"
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(override)), app.jinja_loader])  # type: ignore[list-item]

@@ -1,0 +1,142 @@
+"""`flask --app wsgi lms ...`: plugins, upgrade, create-admin, worker, seed-demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.models.user import Role, User
+from lms.state import lms_state
+
+
+@click.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@with_appcontext
+def plugins_command(as_json: bool) -> None:
+    """List installed plugins and whether they are enabled."""
+    from lms.plugins import discover_entry_points
+
+    loaded = lms_state().plugins
+    rows = []
+    for ep in sorted(discover_entry_points(), key=lambda e: e.name):
+        plugin = loaded.get(ep.name)
+        rows.append(
+            {
+                "name": ep.name,
+                "title": plugin.title if plugin else ep.name,
+                "version": ep.dist.version if ep.dist else None,
+                "distribution": ep.dist.name if ep.dist else None,
+                "enabled": plugin is not None,
+                "blueprints": [bp.name for bp in plugin.get_blueprints()] if plugin else [],
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("No plugins installed.")
+    for row in rows:
+        state = "enabled" if row["enabled"] else "disabled"
+        click.echo(f"{row['name']:<16} {row['version'] or '?':<10} {state:<9} {row['title']}")
+
+
+@click.command("upgrade")
+@with_appcontext
+def upgrade_command() -> None:
+    """Migrate the database of the core and every enabled plugin."""
+    from lms.migrations import upgrade_all
+
+    upgrade_all(current_app, echo=click.echo)
+    click.echo("Database is up to date.")
+
+
+@click.command("revision")
+@click.argument("component")
+@click.option("-m", "--message", required=True)
+@click.option("--empty", is_flag=True, help="Do not autogenerate from the models.")
+@with_appcontext
+def revision_command(component: str, message: str, empty: bool) -> None:
+    """Write a new migration for COMPONENT ("core" or a plugin name)."""
+    from lms.migrations import make_revision
+
+    try:
+        make_revision(current_app, component, message, autogenerate=not empty)
+    except KeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", default="", help="Display name.")
+@with_appcontext
+def create_admin_command(email: str, password: str, name: str) -> None:
+    """Create an admin account (or make an existing account admin)."""
+    from lms.setup import SetupError, create_first_admin
+
+    try:
+        user = create_first_admin(email=email, password=password, name=name, via="cli")
+    except SetupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Admin {user.email} is ready.")
+
+
+@click.command("worker")
+@click.argument("queues", nargs=-1)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@with_appcontext
+def worker_command(queues: tuple[str, ...], burst: bool) -> None:
+    """Run a background worker (all queues unless some are named)."""
+    from lms.worker import run_worker
+
+    run_worker(current_app._get_current_object(), list(queues) or None, burst=burst)  # type: ignore[attr-defined]
+
+
+@click.command("seed-demo")
+@click.option("--force", is_flag=True, help="Seed even if the site already has courses or users.")
+@with_appcontext
+def seed_demo_command(force: bool) -> None:
+    """Fill an empty site with a believable demo school."""
+    users = db.session.scalar(select(func.count()).select_from(User).where(User.role != Role.ADMIN))
+    if users and not force:
+        raise click.ClickException("The site already has users; use --force to seed anyway.")
+    for plugin in lms_state().plugins.values():
+        plugin.seed_demo(click.echo)
+        db.session.commit()
+    click.echo("Demo data is ready. Accounts use the password 'demo-password-1'.")
+
+
+CORE_COMMANDS = [
+    plugins_command,
+    upgrade_command,
+    revision_command,
+    create_admin_command,
+    worker_command,
+    seed_demo_command,
+]
+
+
+def register_cli(app: Flask) -> None:
+    """Give this app its own `lms` group: core commands plus each plugin's group."""
+    group = AppGroup("lms", help="Manage the LMS: plugins, database, accounts, worker.")
+    for command in CORE_COMMANDS:
+        group.add_command(command)
+    for plugin in lms_state(app).plugins.values():
+        plugin_group = plugin.get_cli()
+        if plugin_group is not None:
+            group.add_command(plugin_group, plugin.name.replace("_", "-"))
+    app.cli.add_command(group)
+
+
+def main() -> None:  # pragma: no cover - `python -m lms.cli`
+    from lms.app import create_app
+
+    app = create_app()
+    sys.exit(app.cli.main(prog_name="lms"))

@@ -1,0 +1,147 @@
+"""Errors: HTML pages for browsers, {"error": {code, message, fields?}} for the API."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+FRIENDLY = {
+    400: "The request could not be understood.",
+    401: "You need to sign in to do that.",
+    403: "You do not have permission to do that.",
+    404: "We could not find that page.",
+    405: "That action is not allowed here.",
+    409: "That conflicts with something that already exists.",
+    413: "That file or request is too large.",
+    422: "Some of the values are not valid.",
+    429: "Too many attempts. Please wait a moment and try again.",
+    500: "Something went wrong on our side. It has been logged.",
+}
+
+
+class ApiError(HTTPException):
+    """Raise from API views for a specific error code and message."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        fields: dict[str, list[str]] | None = None,
+    ) -> None:
+        super().__init__(description=message)
+        self.code = status
+        self.error_code = code or ERROR_CODES.get(status, "error")
+        self.fields = fields
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _flatten_webargs(messages: Any) -> dict[str, list[str]]:
+    """webargs nests errors by location ({"json": {"email": [...]}}); drop the location."""
+    fields: dict[str, list[str]] = {}
+    if not isinstance(messages, dict):
+        return fields
+    for location_errors in messages.values():
+        if not isinstance(location_errors, dict):
+            continue
+        for name, errs in location_errors.items():
+            if isinstance(errs, dict):  # nested schema or list index
+                errs = [f"{k}: {v}" for k, v in errs.items()]
+            fields[name] = [str(e) for e in (errs if isinstance(errs, list) else [errs])]
+    return fields
+
+
+def json_error(
+    status: int,
+    message: str,
+    code: str | None = None,
+    fields: dict[str, list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {"code": code or ERROR_CODES.get(status, "error"), "message": message}
+    if fields:
+        body["fields"] = fields
+    response = jsonify({"error": body})
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _message(exc: HTTPException) -> str:
+    status = exc.code or 500
+    desc = exc.description or ""
+    # Werkzeug's default descriptions are written for developers; ours for people.
+    default = type(exc).description if hasattr(type(exc), "description") else None
+    if not desc or desc == default:
+        return FRIENDLY.get(status, desc or "Error")
+    return desc
+
+
+def handle_http_exception(exc: HTTPException) -> Response | tuple[str, int]:
+    status = exc.code or 500
+    headers = {
+        k: v
+        for k, v in (exc.get_headers() if exc.response is None else [])
+        if k.lower() in {"retry-after", "allow", "www-authenticate"}
+    }
+    if status == 429 and "Retry-After" not in headers:
+        headers["Retry-After"] = "60"
+    if is_api_request() or request.accept_mimetypes.best == "application/json":
+        fields = getattr(exc, "fields", None)
+        data = getattr(exc, "data", None)
+        if fields is None and isinstance(data, dict) and "messages" in data:
+            fields = _flatten_webargs(data["messages"])
+        message = _message(exc)
+        if status == 422 and fields and message == exc.description:
+            message = "Some of the values are not valid."
+        return json_error(status, message, getattr(exc, "error_code", None), fields, headers)
+    # A school may override one status with <instance>/templates/errors/<status>.html.
+    body = render_template(
+        [f"errors/{status}.html", "errors/error.html"], status=status, message=_message(exc)
+    )
+    return body, status, headers  # type: ignore[return-value]
+
+
+def handle_csrf_error(exc: CSRFError) -> Response | tuple[str, int]:
+    exc.description = (
+        "The form expired or was sent without its security token. "
+        "Go back, reload the page and try again."
+    )
+    return handle_http_exception(exc)
+
+
+def handle_unexpected(exc: Exception) -> Response | tuple[str, int]:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return handle_http_exception(InternalServerError())
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

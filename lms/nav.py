@@ -1,0 +1,67 @@
+"""Menus built from the nav items plugins contribute.
+
+Menus by name: "main" (top bar), "user" (account menu), "admin" (admin pages)
+and "footer". Each item says who may see it; the core filters per request.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import request, url_for
+
+MENUS = ("main", "user", "admin", "footer")
+
+
+@dataclass
+class NavItem:
+    label: str
+    endpoint: str
+    order: int = 50
+    url_values: dict[str, Any] = field(default_factory=dict)
+    # Called with the current user; None means everyone sees it.
+    visible: Callable[[Any], bool] | None = None
+
+    @property
+    def url(self) -> str:
+        return url_for(self.endpoint, **self.url_values)
+
+    @property
+    def is_current(self) -> bool:
+        return request.endpoint == self.endpoint
+
+    def is_visible_to(self, user: Any) -> bool:
+        return self.visible is None or bool(self.visible(user))
+
+
+def signed_in(user: Any) -> bool:
+    return bool(user.is_authenticated)
+
+
+def signed_out(user: Any) -> bool:
+    return not user.is_authenticated
+
+
+def admins(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_admin)
+
+
+def instructors(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_instructor)
+
+
+class NavRegistry:
+    def __init__(self) -> None:
+        self._menus: dict[str, list[NavItem]] = defaultdict(list)
+
+    def add(self, menu: str, item: NavItem) -> None:
+        if menu not in MENUS:
+            raise ValueError(f"unknown menu {menu!r}; menus are {', '.join(MENUS)}")
+        self._menus[menu].append(item)
+        self._menus[menu].sort(key=lambda i: (i.order, i.label))
+
+    def items(self, menu: str, user: Any) -> list[NavItem]:
+        return [i for i in self._menus.get(menu, []) if i.is_visible_to(user)]

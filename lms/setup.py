@@ -1,0 +1,55 @@
+"""First start: create the school's first admin (the set-up page and `create-admin`)."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import exists, func, select
+
+from lms.extensions import db
+from lms.models.user import Role, User
+from lms.settings import set_setting
+from lms.signals import user_registered
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class SetupError(ValueError):
+    pass
+
+
+def admin_exists() -> bool:
+    return bool(db.session.scalar(select(exists().where(User.role == Role.ADMIN))))
+
+
+def normalise_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise SetupError(f"That e-mail address is not valid: {exc}") from exc
+
+
+def create_first_admin(
+    *, email: str, password: str, name: str = "", site_name: str = "", via: str = "setup"
+) -> User:
+    """Create an admin (or promote the account with that e-mail); the caller commits."""
+    email = normalise_email(email)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise SetupError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(name) > 120:
+        raise SetupError("The name must have at most 120 characters.")
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    created = user is None
+    if created:
+        user = User(email=email, name=name.strip())
+        db.session.add(user)
+    user.role = Role.ADMIN
+    user.set_password(password)
+    if name.strip():
+        user.name = name.strip()
+    if site_name.strip():
+        set_setting("core", "site_name", site_name.strip()[:120])
+    set_setting("core", "setup_done", True)
+    db.session.flush()
+    if created:
+        user_registered.send(user, via=via)
+    return user

@@ -1,0 +1,147 @@
+"""Core pages: home, first-start set-up, health, signed media and npm assets."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+    url_for,
+)
+from flask_login import current_user, login_user
+from sqlalchemy import select
+
+from lms.config import PROJECT_ROOT
+from lms.extensions import db, limiter
+from lms.forms import SetupForm
+from lms.health import run_checks
+from lms.models.notification import Notification
+from lms.models.types import utcnow
+from lms.permissions import login_required
+from lms.setup import SetupError, admin_exists, create_first_admin
+from lms.storage import LocalStorage, StorageError, get_storage
+
+bp = Blueprint("core", __name__)
+
+NODE_MODULES = PROJECT_ROOT / "node_modules"
+# npm packages whose files the pages may load (everything else stays private).
+VENDOR_PACKAGES = {"socket.io-client", "sortablejs", "swagger-ui-dist", "chart.js", "hls.js"}
+
+
+@bp.route("/")
+def home() -> str:
+    return render_template("core/home.html")
+
+
+@bp.route("/health")
+@limiter.exempt
+def health() -> tuple[Response, int]:
+    report = run_checks(current_app._get_current_object())  # type: ignore[attr-defined]
+    return jsonify(report), (503 if report["status"] == "unhealthy" else 200)
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup() -> str | Response:
+    if admin_exists():
+        abort(404)  # the page is gone once the school has an admin
+    form = SetupForm()
+    if form.validate_on_submit():
+        try:
+            user = create_first_admin(
+                email=form.email.data,
+                password=form.password.data,
+                name=form.name.data or "",
+                site_name=form.site_name.data,
+            )
+        except SetupError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Welcome! Your school is ready. Next: add instructors and courses.", "success")
+            return redirect(url_for("core.home"))
+    return render_template("core/setup.html", form=form)
+
+
+@bp.route("/media/<path:key>")
+def media(key: str) -> Response:
+    """Serve a locally stored file to whoever holds a valid signed URL."""
+    storage = get_storage()
+    if not isinstance(storage, LocalStorage):
+        abort(404)
+    filename = request.args.get("filename", "")
+    try:
+        valid = storage.verify(
+            key, request.args.get("expires", ""), request.args.get("sig", ""), filename
+        )
+    except StorageError:
+        abort(404)
+    if not valid:
+        abort(403, "This link has expired or is not valid. Go back and open the file again.")
+    if not storage.exists(key):
+        abort(404)
+    mimetype = mimetypes.guess_type(filename or key)[0] or "application/octet-stream"
+    accel = current_app.config["STORAGE_ACCEL_REDIRECT_PREFIX"]
+    if accel:
+        # nginx sends the bytes; we only decided who may have them.
+        response = Response(mimetype=mimetype)
+        response.headers["X-Accel-Redirect"] = f"{accel.rstrip('/')}/{key}"
+    else:
+        response = send_file(
+            storage.path(key),
+            mimetype=mimetype,
+            conditional=True,
+            as_attachment=bool(filename),
+            download_name=filename or None,
+            max_age=0,
+        )
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@bp.route("/vendor/<package>/<path:filename>")
+def vendor(package: str, filename: str) -> Response:
+    """Serve front-end libraries installed by npm (never committed to the repo)."""
+    if package not in VENDOR_PACKAGES:
+        abort(404)
+    root = NODE_MODULES / package
+    if not root.is_dir():
+        abort(404, f"Front-end package {package} is not installed; run `make setup`.")
+    return send_from_directory(Path(root), filename, max_age=86400)
+
+
+@bp.route("/notifications")
+@login_required
+def notifications() -> str:
+    page = db.paginate(
+        select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()),
+        per_page=30,
+        error_out=False,
+    )
+    return render_template("core/notifications.html", page=page)
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@login_required
+def notifications_read() -> Response:
+    db.session.execute(
+        db.update(Notification)
+        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    flash("All notifications are marked as read.", "success")
+    return redirect(url_for("core.notifications"))
