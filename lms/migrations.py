@@ -90,12 +90,21 @@ def run_env() -> None:
             return bool(name) and name not in version_tables and component.owns_table(name)
         return True
 
+    def include_object(obj: Any, name: str | None, type_: str, reflected: bool, _other: Any) -> bool:
+        # include_name only filters what is reflected from the database; the
+        # models of other components must be left out too, or autogenerate
+        # writes their tables into this component's revision.
+        if type_ == "table" and not reflected:
+            return bool(name) and component.owns_table(name)
+        return True
+
     with db.engine.connect() as connection:
         context.configure(
             connection=connection,
             target_metadata=db.metadata,
             version_table=component.version_table,
             include_name=include_name,
+            include_object=include_object,
             render_as_batch=connection.dialect.name == "sqlite",  # SQLite ALTER TABLE
             compare_type=True,
         )

@@ -1,0 +1,225 @@
+"""Models of the catalog: courses, their instructors, categories, enrolments, certificates.
+
+Every table starts with ``catalog_``. Timestamps are UTC (``UTCDateTime``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.extensions import db
+from lms.models import User, UTCDateTime, utcnow
+
+LEVELS = ("beginner", "intermediate", "advanced")
+STATUSES = ("draft", "pending", "published")
+ENROLLMENT_STATUSES = ("active", "unenrolled")
+
+
+class Category(db.Model):
+    """A subject area an admin manages ("Mathematics", "Languages")."""
+
+    __tablename__ = "catalog_categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug}>"
+
+
+class CourseInstructor(db.Model):
+    """One instructor of a course; a course may have several (the owner is the first)."""
+
+    __tablename__ = "catalog_course_instructors"
+
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_courses.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class Course(db.Model):
+    __tablename__ = "catalog_courses"
+    __table_args__ = (
+        CheckConstraint("price_cents >= 0", name="price_not_negative"),
+        Index("ix_catalog_courses_listing", "status", "deleted_at", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stable once chosen: a title change keeps the slug; a slug change leaves a redirect.
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    subtitle: Mapped[str] = mapped_column(String(300), default="")
+    description_md: Mapped[str] = mapped_column(Text, default="")
+    outcomes_md: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("catalog_categories.id", ondelete="SET NULL"), index=True
+    )
+    level: Mapped[str] = mapped_column(String(20), default="beginner")
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    thumbnail_key: Mapped[str | None] = mapped_column(String(255))
+    price_cents: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    review_feedback: Mapped[str | None] = mapped_column(Text)
+    is_featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Denormalised so the catalog sorts by popularity without counting rows.
+    enrollment_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Kept by a reviews plugin through set_course_rating(); 0 until one exists.
+    rating_average: Mapped[float] = mapped_column(Float, default=0.0)
+    rating_count: Mapped[int] = mapped_column(Integer, default=0)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+    category: Mapped[Category | None] = relationship(lazy="joined")
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    instructor_links: Mapped[list[CourseInstructor]] = relationship(
+        order_by=CourseInstructor.position,
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Course {self.id} {self.slug}>"
+
+    # --- state ----------------------------------------------------------------
+    @property
+    def instructors(self) -> list[User]:
+        return [link.user for link in self.instructor_links]
+
+    @property
+    def instructor_ids(self) -> set[int]:
+        return {link.user_id for link in self.instructor_links}
+
+    @property
+    def is_free(self) -> bool:
+        return self.price_cents == 0
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published" and self.deleted_at is None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def price_label(self) -> str:
+        return "Free" if self.is_free else f"{self.price_cents / 100:.2f}"
+
+    # --- who may do what ------------------------------------------------------
+    def is_staff(self, user: Any) -> bool:
+        """True for the course's instructors and for admins."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return False
+        return bool(user.is_admin) or user.id in self.instructor_ids
+
+    def can_view(self, user: Any) -> bool:
+        """Published courses are public; drafts, pending and deleted ones only for staff."""
+        if self.is_deleted:
+            return bool(user is not None and getattr(user, "is_authenticated", False)) and bool(
+                user.is_admin
+            )
+        return self.is_published or self.is_staff(user)
+
+    def can_edit(self, user: Any) -> bool:
+        return not self.is_deleted and self.is_staff(user)
+
+    def can_moderate(self, user: Any) -> bool:
+        return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_admin)
+
+
+class CourseSlugRedirect(db.Model):
+    """An old slug of a course, so that links shared before a rename keep working (301)."""
+
+    __tablename__ = "catalog_course_slug_redirects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    old_slug: Mapped[str] = mapped_column(String(120), unique=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_courses.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    course: Mapped[Course] = relationship()
+
+
+class Enrollment(db.Model):
+    __tablename__ = "catalog_enrollments"
+    __table_args__ = (
+        UniqueConstraint("user_id", "course_id"),
+        CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_courses.id", ondelete="CASCADE"), index=True
+    )
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # No foreign key: the lessons plugin owns that table and may be absent.
+    last_lesson_id: Mapped[int | None] = mapped_column(Integer)
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+
+    user: Mapped[User] = relationship()
+    course: Mapped[Course] = relationship()
+    certificate: Mapped[Certificate | None] = relationship(
+        back_populates="enrollment", uselist=False
+    )
+
+    def __repr__(self) -> str:
+        return f"<Enrollment user={self.user_id} course={self.course_id} {self.progress}%>"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def is_completed(self) -> bool:
+        return self.completed_at is not None
+
+
+class Certificate(db.Model):
+    """Proof of a completed enrolment; anyone holding the code can check it is genuine."""
+
+    __tablename__ = "catalog_certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_enrollments.id", ondelete="CASCADE"), unique=True
+    )
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    enrollment: Mapped[Enrollment] = relationship(back_populates="certificate")
+
+    def __repr__(self) -> str:
+        return f"<Certificate {self.code}>"
