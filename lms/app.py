@@ -186,8 +186,10 @@ def _redirect_to_setup() -> Any:
     """Until the school has an admin, send people to the set-up page."""
     from flask import redirect, url_for
 
+    # core.media: a signed URL is a capability on its own; a video player
+    # fetching segments must get bytes or a 403, never the set-up page.
     if (
-        request.endpoint in {"core.setup", "core.health", "core.vendor", "static"}
+        request.endpoint in {"core.setup", "core.health", "core.vendor", "core.media", "static"}
         or request.path.startswith("/api/")
         or request.method != "GET"
     ):
