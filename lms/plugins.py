@@ -104,8 +104,8 @@ class Plugin:
 
     @property
     def root_path(self) -> Path:
-        module = importlib.import_module(self.package)
-        return Path(module.__file__ or ".").parent
+        """The plugin package's folder (where plugin.py lives)."""
+        return Path(inspect.getfile(type(self))).resolve().parent
 
     @property
     def migrations_path(self) -> Path | None:
