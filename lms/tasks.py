@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from rq import Queue, Retry
 from rq.job import Job
 from rq.serializers import JSONSerializer
@@ -52,6 +52,10 @@ def get_queue(name: str, app: Flask | None = None) -> Queue:
 def _create_task(
     func: str, args: tuple[Any, ...], queue: str, retries: int, user_id: int | None
 ) -> Task:
+    # Check the queue now: enqueue_after_commit only pushes after the commit,
+    # where a misspelt queue would leave a row "queued" that no worker runs.
+    if queue not in current_app.config["LMS_QUEUES"]:
+        raise ValueError(f"unknown queue {queue!r}; queues are {current_app.config['LMS_QUEUES']}")
     task = Task(name=func, args=list(args), queue=queue, max_retries=retries, user_id=user_id)
     db.session.add(task)
     db.session.flush()
@@ -124,6 +128,15 @@ def resolve(func_path: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module_name), attr)
 
 
+def current_task_id() -> int | None:
+    """Return the id of the Task row the running job belongs to (None outside a job).
+
+    Jobs receive only their own arguments, so without this a job could not
+    find the row that ``report_progress`` updates.
+    """
+    return g.get("lms_task_id")
+
+
 def report_progress(task_id: int, percent: int, message: str = "") -> None:
     """Record a running task's progress (committed at once so pages can show it)."""
     db.session.execute(
@@ -146,6 +159,7 @@ def run_task(task_id: int) -> Any:
 
     app = _worker_app or current_app._get_current_object()  # type: ignore[attr-defined]
     with app.app_context():
+        g.lms_task_id = task_id  # for current_task_id() inside the job
         task = db.session.get(Task, task_id)
         if task is None:
             log.warning("task %s no longer exists; nothing to do", task_id)
