@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.models.notification import Notification
 from lms.models.user import User
-from lms.realtime import emit
+from lms.realtime import emit_after_commit
 from lms.signals import notification_created
 
 
@@ -30,7 +30,9 @@ def notify(
     db.session.add(note)
     db.session.flush()
     notification_created.send(note)
-    emit("notification", {"id": note.id, "title": note.title, "link": link}, user_id=user.id)
+    emit_after_commit(
+        "notification", {"id": note.id, "title": note.title, "link": link}, user_id=user.id
+    )
     if email:
         from lms.mail import send_mail
 

@@ -15,6 +15,8 @@ from typing import Any
 from flask import request
 from flask_login import current_user, login_user
 from flask_socketio import Namespace, join_room
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 
 from lms.extensions import get_socketio
 
@@ -79,3 +81,33 @@ def emit(
     except Exception:
         # Real time is a courtesy: a Redis hiccup must not fail the request or job.
         log.exception("could not emit %s to %s", event, target)
+
+
+_PENDING_KEY = "lms_pending_emits"
+
+
+def emit_after_commit(
+    event: str,
+    data: Any,
+    *,
+    user_id: int | None = None,
+    room: str | None = None,
+    namespace: str = "/",
+) -> None:
+    """Like emit(), but only once the current transaction commits (never after a rollback)."""
+    from lms.extensions import db
+
+    db.session().info.setdefault(_PENDING_KEY, []).append(
+        (event, data, {"user_id": user_id, "room": room, "namespace": namespace})
+    )
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _release_pending_emits(session: Session) -> None:
+    for name, data, kwargs in session.info.pop(_PENDING_KEY, []):
+        emit(name, data, **kwargs)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _drop_pending_emits(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
