@@ -7,7 +7,8 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ FRIENDLY = {
     422: "Some of the values are not valid.",
     429: "Too many attempts. Please wait a moment and try again.",
     500: "Something went wrong on our side. It has been logged.",
+    503: "The site is temporarily unavailable. Please try again in a minute.",
 }
 
 
@@ -136,7 +138,27 @@ def handle_csrf_error(exc: CSRFError) -> Response | tuple[str, int]:
     return handle_http_exception(exc)
 
 
+def handle_database_down(exc: SQLAlchemyError) -> Response | tuple[str, int]:
+    """Say what is wrong when the database is unreachable or not migrated yet."""
+    from lms.extensions import db
+
+    db.session.rollback()
+    text = str(exc).lower()
+    if "no such table" in text or ("relation" in text and "does not exist" in text):
+        log.error("database is not migrated: %s", exc)
+        message = (
+            "The database is not set up yet. An administrator needs to run "
+            "`flask --app wsgi lms upgrade`."
+        )
+    else:
+        log.exception("database unavailable on %s %s", request.method, request.path)
+        message = "The database is not answering right now. Please try again in a minute."
+    return handle_http_exception(ServiceUnavailable(message))
+
+
 def handle_unexpected(exc: Exception) -> Response | tuple[str, int]:
+    if isinstance(exc, OperationalError | ProgrammingError):
+        return handle_database_down(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)
     return handle_http_exception(InternalServerError())
 
