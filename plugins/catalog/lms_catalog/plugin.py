@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from collections.abc import Callable
+from typing import Any
 
+from flask import Blueprint, render_template
+
+from lms.nav import NavItem, admins, instructors, signed_in
 from lms.plugins import Plugin
 
 
@@ -14,5 +18,49 @@ class CatalogPlugin(Plugin):
     enrolment, student and instructor dashboards, and certificates.
     """
 
+    def init(self) -> None:
+        from lms_catalog.views import home_box
+
+        self.template_hook("home", home_box, priority=10)
+        self.template_hook("head", _stylesheet, priority=50)
+
     def get_blueprints(self) -> list[Blueprint]:
+        from lms_catalog import admin_views, certificates  # noqa: F401 - routes on bp
+        from lms_catalog.views import bp
+
+        return [bp]
+
+    def get_api_blueprints(self) -> list[Any]:
+        from lms_catalog.api import blp
+
+        return [blp]
+
+    def get_nav_items(self, menu: str) -> list[NavItem]:
+        if menu == "main":
+            return [
+                NavItem("Courses", "catalog.catalog", order=10),
+                NavItem("Teach", "catalog.teach", order=30, visible=instructors),
+            ]
+        if menu == "user":
+            return [
+                NavItem("My courses", "catalog.my_courses", order=10, visible=signed_in),
+                NavItem("Certificates", "catalog.my_certificates", order=15, visible=signed_in),
+            ]
+        if menu == "admin":
+            return [
+                NavItem("Moderation", "catalog.moderation", order=20, visible=admins),
+                NavItem("Courses", "catalog.admin_courses", order=21, visible=admins),
+                NavItem("Categories", "catalog.categories", order=22, visible=admins),
+            ]
+        if menu == "footer":
+            return [NavItem("Verify a certificate", "catalog.verify_form", order=60)]
         return []
+
+    def seed_demo(self, echo: Callable[[str], Any]) -> None:
+        from lms_catalog.demo import seed
+
+        seed(echo)
+
+
+def _stylesheet(**_kwargs: Any) -> str:
+    return render_template("catalog/_head.html")

@@ -600,3 +600,13 @@ def get_certificate(code: str) -> Certificate | None:
     if len(code) != 14:
         return None
     return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def category_course_counts() -> dict[int, int]:
+    """Number of (not deleted) courses per category id."""
+    rows = db.session.execute(
+        select(Course.category_id, func.count())
+        .where(Course.category_id.is_not(None), Course.deleted_at.is_(None))
+        .group_by(Course.category_id)
+    )
+    return {category_id: count for category_id, count in rows}

@@ -1,0 +1,183 @@
+"""Admin pages of the catalog: the moderation queue, all courses, categories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.permissions import admin_required
+from lms_catalog import services
+from lms_catalog.forms import CategoryForm, FeedbackForm
+from lms_catalog.models import STATUSES, Category, Course
+from lms_catalog.services import CatalogError
+from lms_catalog.views import bp
+
+
+def _course(slug: str) -> Course:
+    course = services.get_course_by_slug(slug)
+    if course is None:
+        abort(404)
+    return course
+
+
+def _back(default: str = "catalog.moderation") -> Response:
+    target = request.form.get("next", "")
+    # Only our own paths: an open redirect would let a link send admins anywhere.
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(url_for(default))
+
+
+@bp.route("/admin/catalog/moderation")
+@admin_required
+def moderation() -> str:
+    pending = list(
+        db.session.scalars(
+            select(Course)
+            .where(Course.status == "pending", Course.deleted_at.is_(None))
+            .order_by(Course.submitted_at.asc(), Course.id.asc())
+        )
+    )
+    return render_template("catalog/admin/moderation.html", pending=pending, form=FeedbackForm())
+
+
+@bp.route("/admin/catalog/courses/<slug>/approve", methods=["POST"])
+@admin_required
+def approve(slug: str) -> Response:
+    course = _course(slug)
+    try:
+        services.approve(course, current_user)
+    except CatalogError as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{course.title} is published.", "success")
+    return _back()
+
+
+@bp.route("/admin/catalog/courses/<slug>/reject", methods=["POST"])
+@admin_required
+def reject(slug: str) -> Response:
+    course = _course(slug)
+    form = FeedbackForm()
+    if not form.validate_on_submit():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return _back()
+    try:
+        services.reject(course, current_user, form.feedback.data)
+    except CatalogError as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{course.title} went back to its instructors with your feedback.", "success")
+    return _back()
+
+
+@bp.route("/admin/catalog/courses")
+@admin_required
+def admin_courses() -> str:
+    status = request.args.get("status", "")
+    stmt = select(Course)
+    if status == "deleted":
+        stmt = stmt.where(Course.deleted_at.is_not(None))
+    elif status in STATUSES:
+        stmt = stmt.where(Course.status == status, Course.deleted_at.is_(None))
+    else:
+        status = ""
+    q = (request.args.get("q") or "").strip()[:100]
+    if q:
+        stmt = stmt.where(Course.title.ilike(f"%{q}%"))
+    page = db.paginate(stmt.order_by(Course.updated_at.desc(), Course.id.desc()), per_page=50)
+    return render_template(
+        "catalog/admin/courses.html", page=page, status=status, q=q, statuses=STATUSES
+    )
+
+
+@bp.route("/admin/catalog/courses/<slug>/<action>", methods=["POST"])
+@admin_required
+def course_action(slug: str, action: str) -> Response:
+    course = _course(slug)
+    actions: dict[str, Any] = {
+        "unpublish": (lambda: services.unpublish(course, current_user), "is back to draft"),
+        "restore": (lambda: services.restore(course, current_user), "is restored as a draft"),
+        "delete": (lambda: services.soft_delete(course, current_user), "is deleted"),
+        "feature": (lambda: services.set_featured(course, True), "is featured on the home page"),
+        "unfeature": (lambda: services.set_featured(course, False), "is no longer featured"),
+    }
+    if action not in actions:
+        abort(404)
+    run, done = actions[action]
+    try:
+        run()
+    except CatalogError as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{course.title} {done}.", "success")
+    return _back("catalog.admin_courses")
+
+
+@bp.route("/admin/catalog/categories", methods=["GET", "POST"])
+@admin_required
+def categories() -> Any:
+    form = CategoryForm()
+    if form.validate_on_submit():
+        try:
+            category = services.create_category(form.name.data)
+        except CatalogError as exc:
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, exc.message]
+        else:
+            db.session.commit()
+            flash(f"Category {category.name} added.", "success")
+            return redirect(url_for("catalog.categories"))
+    counts = services.category_course_counts()
+    return render_template(
+        "catalog/admin/categories.html",
+        form=form,
+        categories=services.list_categories(),
+        counts=counts,
+    ), (422 if form.errors else 200)
+
+
+def _category(category_id: int) -> Category:
+    category = db.session.get(Category, category_id)
+    if category is None:
+        abort(404)
+    return category
+
+
+@bp.route("/admin/catalog/categories/<int:category_id>/rename", methods=["POST"])
+@admin_required
+def rename_category(category_id: int) -> Response:
+    category = _category(category_id)
+    form = CategoryForm()
+    if not form.validate_on_submit():
+        flash("Give the category a name (at most 80 characters).", "error")
+        return redirect(url_for("catalog.categories"))
+    try:
+        services.rename_category(category, form.name.data)
+    except CatalogError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(f"Category renamed to {category.name}.", "success")
+    return redirect(url_for("catalog.categories"))
+
+
+@bp.route("/admin/catalog/categories/<int:category_id>/delete", methods=["POST"])
+@admin_required
+def delete_category(category_id: int) -> Response:
+    category = _category(category_id)
+    name = category.name
+    moved = services.delete_category(category)
+    db.session.commit()
+    flash(f"Category {name} deleted; {moved} course(s) are now without a category.", "success")
+    return redirect(url_for("catalog.categories"))

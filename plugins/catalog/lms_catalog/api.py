@@ -1,0 +1,453 @@
+"""The catalog's JSON API, mounted by the core under /api/v1 and documented in OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask_login import current_user
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from lms.api import ApiBlueprint, ApiError, PageArgs, page_of, page_schema, require_user
+from lms.extensions import db
+from lms_catalog import services
+from lms_catalog.models import LEVELS, STATUSES, Certificate, Course, Enrollment
+from lms_catalog.render import render_markdown
+from lms_catalog.search import PRICES, QUERY_MAX, SORTS, catalog_statement, parse_query
+from lms_catalog.services import CatalogError
+from lms_catalog.thumbnails import thumbnail_url
+
+blp = ApiBlueprint(
+    "catalog_api",
+    __name__,
+    url_prefix="",
+    description="Courses, categories, the review workflow, enrolment and certificates.",
+)
+
+
+def _raise(exc: CatalogError) -> None:
+    raise ApiError(exc.status, exc.message, code=exc.code, fields=exc.fields) from exc
+
+
+# --- schemas -------------------------------------------------------------------------------------
+
+
+class CategorySchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    slug = fields.String(required=True)
+
+
+class InstructorSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.Function(lambda u: u.display_name)
+
+
+def _is_staff(course: Course) -> bool:
+    return course.is_staff(current_user)
+
+
+class CourseSchema(Schema):
+    id = fields.Integer()
+    slug = fields.String()
+    title = fields.String()
+    subtitle = fields.String()
+    description_md = fields.String()
+    description_html = fields.Function(lambda c: str(render_markdown(c.description_md)))
+    outcomes_md = fields.String()
+    category = fields.Nested(CategorySchema, allow_none=True)
+    level = fields.String()
+    language = fields.String()
+    price_cents = fields.Integer()
+    is_free = fields.Boolean()
+    status = fields.String()
+    # The reviewer's note is for the course's staff only.
+    review_feedback = fields.Function(lambda c: c.review_feedback if _is_staff(c) else None)
+    is_featured = fields.Boolean()
+    is_deleted = fields.Boolean()
+    enrollment_count = fields.Integer()
+    rating_average = fields.Float()
+    rating_count = fields.Integer()
+    instructors = fields.List(fields.Nested(InstructorSchema))
+    thumbnail_url = fields.Function(thumbnail_url)
+    url = fields.Function(lambda c: url_for("catalog.course", slug=c.slug, _external=True))
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    published_at = fields.DateTime(allow_none=True)
+
+
+class CourseBriefSchema(Schema):
+    id = fields.Integer()
+    slug = fields.String()
+    title = fields.String()
+    thumbnail_url = fields.Function(thumbnail_url)
+
+
+class CourseListArgs(PageArgs):
+    q = fields.String(validate=validate.Length(max=QUERY_MAX))
+    category = fields.String(validate=validate.Length(max=80), metadata={"description": "slug"})
+    level = fields.String(validate=validate.OneOf(LEVELS))
+    language = fields.String(validate=validate.Length(max=10))
+    price = fields.String(validate=validate.OneOf(PRICES))
+    sort = fields.String(validate=validate.OneOf(list(SORTS)))
+
+
+class CourseWriteSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=services.TITLE_MAX))
+    subtitle = fields.String(validate=validate.Length(max=services.SUBTITLE_MAX))
+    description_md = fields.String(validate=validate.Length(max=services.TEXT_MAX))
+    outcomes_md = fields.String(validate=validate.Length(max=services.TEXT_MAX))
+    category_id = fields.Integer(strict=True, allow_none=True)
+    level = fields.String(validate=validate.OneOf(LEVELS))
+    language = fields.String(validate=validate.Length(min=2, max=10))
+    price_cents = fields.Integer(
+        strict=True, validate=validate.Range(min=0, max=services.PRICE_MAX)
+    )
+
+
+class CoursePatchSchema(CourseWriteSchema):
+    title = fields.String(validate=validate.Length(min=1, max=services.TITLE_MAX))
+    slug = fields.String(validate=validate.Length(min=1, max=services.SLUG_MAX))
+    is_featured = fields.Boolean(metadata={"description": "admins only"})
+
+
+class AdminCourseArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf([*STATUSES, "deleted"]))
+
+
+class FeedbackSchema(Schema):
+    feedback = fields.String(required=True, validate=validate.Length(max=services.FEEDBACK_MAX))
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(load_default="", validate=validate.Length(max=services.FEEDBACK_MAX))
+
+
+class EnrollmentSchema(Schema):
+    course = fields.Nested(CourseBriefSchema)
+    status = fields.String()
+    progress = fields.Integer()
+    enrolled_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+    last_lesson_id = fields.Integer(allow_none=True)
+    last_activity_at = fields.DateTime(allow_none=True)
+    certificate_code = fields.Function(lambda e: e.certificate.code if e.certificate else None)
+
+
+class ProgressSchema(Schema):
+    enrolled = fields.Boolean(required=True)
+    progress = fields.Integer(required=True)
+    completed_at = fields.DateTime(allow_none=True)
+    last_lesson_id = fields.Integer(allow_none=True)
+    certificate_code = fields.String(allow_none=True)
+
+
+class CertificateSchema(Schema):
+    code = fields.String()
+    issued_at = fields.DateTime()
+    course = fields.Function(lambda c: CourseBriefSchema().dump(c.enrollment.course))
+    url = fields.Function(
+        lambda c: url_for("catalog.verify_certificate", code=c.code, _external=True)
+    )
+    pdf_url = fields.Function(
+        lambda c: url_for("catalog.certificate_pdf", code=c.code, _external=True)
+    )
+
+
+class VerificationSchema(Schema):
+    code = fields.String(required=True)
+    valid = fields.Boolean(required=True)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _visible_course(slug: str) -> Course:
+    """The course at `slug` if the caller may see it; 404 otherwise (drafts do not leak)."""
+    course = services.get_course_by_slug(slug)
+    if course is None or not course.can_view(current_user):
+        raise ApiError(404, "No course at this address.", code="not_found")
+    return course
+
+
+def _editable_course(slug: str) -> Course:
+    require_user()
+    course = _visible_course(slug)
+    if not course.can_edit(current_user):
+        raise ApiError(403, "Only this course's instructors can change it.", code="forbidden")
+    return course
+
+
+def _require_admin() -> Any:
+    user = require_user()
+    if not user.is_admin:
+        raise ApiError(403, "Only admins can do that.", code="forbidden")
+    return user
+
+
+def _commit() -> None:
+    db.session.commit()
+
+
+# --- public catalog ------------------------------------------------------------------------------
+
+
+@blp.route("/courses", methods=["GET"])
+@blp.arguments(CourseListArgs, location="query")
+@blp.response(200, page_schema(CourseSchema))
+def list_courses(args: dict[str, Any]) -> dict[str, Any]:
+    """List published courses: search, filter, sort, paginate."""
+    query, errors = parse_query(args)
+    if errors:
+        raise ApiError(422, "Some of the values are not valid.", fields=errors)
+    return page_of(catalog_statement(query), args)
+
+
+@blp.route("/categories", methods=["GET"])
+@blp.response(200, CategorySchema(many=True))
+def list_categories() -> list[Any]:
+    """List the course categories."""
+    return services.list_categories()
+
+
+@blp.route("/courses", methods=["POST"])
+@blp.arguments(CourseWriteSchema)
+@blp.response(201, CourseSchema)
+def create_course(data: dict[str, Any]) -> Course:
+    """Create a draft course (instructors)."""
+    user = require_user()
+    try:
+        course = services.create_course(user, data)
+    except CatalogError as exc:
+        _raise(exc)
+    _commit()
+    return course
+
+
+@blp.route("/courses/<slug>", methods=["GET"])
+@blp.response(200, CourseSchema)
+def get_course(slug: str) -> Course:
+    """Return a course (drafts only to their instructors and admins)."""
+    return _visible_course(slug)
+
+
+@blp.route("/courses/<slug>", methods=["PATCH"])
+@blp.arguments(CoursePatchSchema)
+@blp.response(200, CourseSchema)
+def update_course(data: dict[str, Any], slug: str) -> Course:
+    """Change a course (its instructors and admins)."""
+    course = _editable_course(slug)
+    featured = data.pop("is_featured", None)
+    if featured is not None and not current_user.is_admin:
+        raise ApiError(403, "Only admins can feature a course.", code="forbidden")
+    try:
+        services.update_course(course, data)
+        if featured is not None:
+            services.set_featured(course, featured)
+    except CatalogError as exc:
+        db.session.rollback()
+        _raise(exc)
+    _commit()
+    return course
+
+
+@blp.route("/courses/<slug>", methods=["DELETE"])
+@blp.response(204)
+def delete_course(slug: str) -> None:
+    """Delete a course (soft: an admin can restore it)."""
+    course = _editable_course(slug)
+    services.soft_delete(course, current_user)
+    _commit()
+
+
+@blp.route("/courses/<slug>/submit", methods=["POST"])
+@blp.response(200, CourseSchema)
+def submit_course(slug: str) -> Course:
+    """Send a draft to the admins for review."""
+    course = _editable_course(slug)
+    try:
+        services.submit_for_review(course, current_user)
+    except CatalogError as exc:
+        _raise(exc)
+    _commit()
+    return course
+
+
+# --- moderation ----------------------------------------------------------------------------------
+
+
+@blp.route("/admin/courses", methods=["GET"])
+@blp.arguments(AdminCourseArgs, location="query")
+@blp.response(200, page_schema(CourseSchema, name="AdminCoursePage"))
+def admin_courses(args: dict[str, Any]) -> dict[str, Any]:
+    """List courses by status for moderation (admins); pending ones oldest first."""
+    _require_admin()
+    status = args.get("status")
+    stmt = select(Course)
+    if status == "deleted":
+        stmt = stmt.where(Course.deleted_at.is_not(None)).order_by(Course.deleted_at.desc())
+    elif status:
+        stmt = stmt.where(Course.status == status, Course.deleted_at.is_(None))
+        if status == "pending":
+            stmt = stmt.order_by(Course.submitted_at.asc(), Course.id.asc())
+    stmt = stmt.order_by(Course.updated_at.desc(), Course.id.desc())
+    return page_of(stmt, args)
+
+
+def _moderated(slug: str) -> tuple[Course, Any]:
+    user = _require_admin()
+    course = services.get_course_by_slug(slug)
+    if course is None:
+        raise ApiError(404, "No course at this address.", code="not_found")
+    return course, user
+
+
+@blp.route("/admin/courses/<slug>/approve", methods=["POST"])
+@blp.response(200, CourseSchema)
+def approve_course(slug: str) -> Course:
+    """Publish a course waiting for review."""
+    course, user = _moderated(slug)
+    try:
+        services.approve(course, user)
+    except CatalogError as exc:
+        _raise(exc)
+    _commit()
+    return course
+
+
+@blp.route("/admin/courses/<slug>/reject", methods=["POST"])
+@blp.arguments(FeedbackSchema)
+@blp.response(200, CourseSchema)
+def reject_course(data: dict[str, Any], slug: str) -> Course:
+    """Send a course back to draft with feedback for its instructors."""
+    course, user = _moderated(slug)
+    try:
+        services.reject(course, user, data["feedback"])
+    except CatalogError as exc:
+        _raise(exc)
+    _commit()
+    return course
+
+
+@blp.route("/admin/courses/<slug>/unpublish", methods=["POST"])
+@blp.arguments(ReasonSchema)
+@blp.response(200, CourseSchema)
+def unpublish_course(data: dict[str, Any], slug: str) -> Course:
+    """Take a published course out of the catalog (back to draft)."""
+    course, user = _moderated(slug)
+    try:
+        services.unpublish(course, user, data.get("reason", ""))
+    except CatalogError as exc:
+        _raise(exc)
+    _commit()
+    return course
+
+
+@blp.route("/admin/courses/<slug>/restore", methods=["POST"])
+@blp.response(200, CourseSchema)
+def restore_course(slug: str) -> Course:
+    """Bring back a deleted course (as a draft)."""
+    course, user = _moderated(slug)
+    try:
+        services.restore(course, user)
+    except CatalogError as exc:
+        _raise(exc)
+    _commit()
+    return course
+
+
+# --- enrolment and progress ----------------------------------------------------------------------
+
+
+@blp.route("/courses/<slug>/enroll", methods=["POST"])
+@blp.response(201, EnrollmentSchema)
+@blp.alt_response(200, schema=EnrollmentSchema, description="Already enrolled; nothing changed.")
+def enroll(slug: str) -> Any:
+    """Enrol the current user (idempotent: 201 the first time, 200 after)."""
+    user = require_user()
+    course = _visible_course(slug)
+    if not course.is_published:
+        raise ApiError(409, "This course is not published yet.", code="not_published")
+    if not course.is_free and not services.is_enrolled(user, course):
+        checkout = services.request_paid_enrollment(user, course)
+        if checkout:
+            raise ApiError(
+                402,
+                f"This is a paid course. Complete the payment at {checkout} to enrol.",
+                code="payment_required",
+            )
+    try:
+        enrollment, created = services.enroll(user, course, via="api")
+    except CatalogError as exc:
+        _raise(exc)
+    _commit()
+    return enrollment, 201 if created else 200
+
+
+@blp.route("/courses/<slug>/enroll", methods=["DELETE"])
+@blp.response(204)
+def unenroll(slug: str) -> None:
+    """Leave a course (progress is kept if you come back)."""
+    user = require_user()
+    course = _visible_course(slug)
+    if not services.unenroll(user, course):
+        raise ApiError(404, "You are not enrolled in this course.", code="not_enrolled")
+    _commit()
+
+
+@blp.route("/courses/<slug>/progress", methods=["GET"])
+@blp.response(200, ProgressSchema)
+def progress(slug: str) -> dict[str, Any]:
+    """The current user's progress in a course."""
+    user = require_user()
+    course = _visible_course(slug)
+    enrollment = services.get_enrollment(user.id, course.id)
+    if enrollment is None or not enrollment.is_active:
+        return {"enrolled": False, "progress": 0, "completed_at": None}
+    return {
+        "enrolled": True,
+        "progress": enrollment.progress,
+        "completed_at": enrollment.completed_at,
+        "last_lesson_id": enrollment.last_lesson_id,
+        "certificate_code": enrollment.certificate.code if enrollment.certificate else None,
+    }
+
+
+@blp.route("/me/enrollments", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(EnrollmentSchema))
+def my_enrollments(args: dict[str, Any]) -> dict[str, Any]:
+    """The current user's active enrolments, most recently active first."""
+    user = require_user()
+    stmt = (
+        select(Enrollment)
+        .join(Course)
+        .where(Enrollment.user_id == user.id, Enrollment.status == "active")
+        .where(Course.deleted_at.is_(None))
+        .order_by(Enrollment.last_activity_at.desc().nulls_last(), Enrollment.id.desc())
+    )
+    return page_of(stmt, args)
+
+
+@blp.route("/me/certificates", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(CertificateSchema))
+def my_certificates(args: dict[str, Any]) -> dict[str, Any]:
+    """The current user's certificates, newest first."""
+    user = require_user()
+    stmt = (
+        select(Certificate)
+        .join(Enrollment)
+        .where(Enrollment.user_id == user.id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    )
+    return page_of(stmt, args)
+
+
+@blp.route("/certificates/<code>", methods=["GET"])
+@blp.response(200, VerificationSchema)
+def verify_certificate(code: str) -> dict[str, Any]:
+    """Say whether a certificate code is genuine (public; reveals nothing else)."""
+    certificate = services.get_certificate(code)
+    return {"code": services.normalise_code(code)[:32], "valid": certificate is not None}

@@ -1,0 +1,155 @@
+"""Certificates: the student's list, a printable page, a PDF, and the public verification page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Response, abort, render_template, request, url_for
+from flask_login import current_user
+from fpdf import FPDF
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from lms.extensions import db
+from lms.permissions import login_required
+from lms.settings import get_setting
+from lms_catalog import services
+from lms_catalog.models import Certificate, Enrollment
+from lms_catalog.views import bp
+
+# A Unicode TrueType font when the system has one (names are not all Latin-1);
+# the PDF core fonts otherwise.
+_FONT_DIRS = ["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF"]
+_FONT_CANDIDATES = [(f"{d}/DejaVuSans.ttf", f"{d}/DejaVuSans-Bold.ttf") for d in _FONT_DIRS]
+
+
+def school_name() -> str:
+    from flask import current_app
+
+    return get_setting("core", "site_name") or current_app.config["LMS_SITE_NAME"]
+
+
+def _certificate_or_404(code: str) -> Certificate:
+    certificate = services.get_certificate(code)
+    if certificate is None:
+        abort(404)
+    enrollment = certificate.enrollment
+    # The holder, the course's staff and admins; to everyone else it does not exist.
+    if enrollment.user_id != current_user.id and not enrollment.course.is_staff(current_user):
+        abort(404)
+    return certificate
+
+
+def certificate_facts(certificate: Certificate) -> dict[str, Any]:
+    enrollment = certificate.enrollment
+    course = enrollment.course
+    return {
+        "student": enrollment.user.display_name,
+        "course": course.title,
+        "instructors": ", ".join(u.display_name for u in course.instructors),
+        "date": certificate.issued_at.strftime("%d %B %Y"),
+        "code": certificate.code,
+        "school": school_name(),
+        "verify_url": url_for("catalog.verify_certificate", code=certificate.code, _external=True),
+    }
+
+
+def build_pdf(facts: dict[str, Any]) -> bytes:
+    """Return a one-page landscape A4 certificate."""
+    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    pdf.set_title(f"Certificate {facts['code']}")
+    pdf.set_author(facts["school"])
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    family = "helvetica"
+    for regular, bold in _FONT_CANDIDATES:
+        if Path(regular).is_file() and Path(bold).is_file():
+            pdf.add_font("cert", "", regular)
+            pdf.add_font("cert", "B", bold)
+            family = "cert"
+            break
+
+    def text(value: str) -> str:
+        if family == "cert":
+            return value
+        return value.encode("latin-1", "replace").decode("latin-1")
+
+    def line(value: str, size: int, style: str = "", gap: float = 4) -> None:
+        pdf.set_font(family, style, size)
+        pdf.multi_cell(0, size * 0.45, text(value), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(gap)
+
+    pdf.set_draw_color(40, 70, 120)
+    pdf.set_line_width(1.2)
+    pdf.rect(10, 10, 277, 190)
+    pdf.set_line_width(0.3)
+    pdf.rect(14, 14, 269, 182)
+    pdf.set_y(30)
+    pdf.set_left_margin(25)
+    pdf.set_right_margin(25)
+    line(facts["school"], 16, "B", 10)
+    line("Certificate of completion", 30, "B", 10)
+    line("This certifies that", 14)
+    line(facts["student"], 26, "B", 6)
+    line("has completed the course", 14)
+    line(facts["course"], 20, "B", 4)
+    if facts["instructors"]:
+        line(f"taught by {facts['instructors']}", 12, "", 8)
+    line(f"Issued on {facts['date']}", 12, "", 2)
+    pdf.set_y(172)
+    line(f"Certificate code {facts['code']}", 11, "B", 1)
+    line(f"Check it at {facts['verify_url']}", 9, "", 0)
+    return bytes(pdf.output())
+
+
+@bp.route("/my/certificates")
+@login_required
+def my_certificates() -> str:
+    certificates = list(
+        db.session.scalars(
+            select(Certificate)
+            .join(Enrollment)
+            .where(Enrollment.user_id == current_user.id)
+            .options(joinedload(Certificate.enrollment).joinedload(Enrollment.course))
+            .order_by(Certificate.issued_at.desc())
+        )
+    )
+    return render_template("catalog/my_certificates.html", certificates=certificates)
+
+
+@bp.route("/my/certificates/<code>")
+@login_required
+def certificate(code: str) -> str:
+    cert = _certificate_or_404(code)
+    return render_template(
+        "catalog/certificate.html", certificate=cert, facts=certificate_facts(cert)
+    )
+
+
+@bp.route("/my/certificates/<code>.pdf")
+@login_required
+def certificate_pdf(code: str) -> Response:
+    cert = _certificate_or_404(code)
+    response = Response(build_pdf(certificate_facts(cert)), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="certificate-{cert.code}.pdf"'
+    return response
+
+
+@bp.route("/certificates/<code>")
+def verify_certificate(code: str) -> tuple[str, int]:
+    """Public: say whether the code is genuine, and nothing else about it."""
+    normalised = services.normalise_code(code)[:32]
+    valid = services.get_certificate(code) is not None
+    # 200 either way: the page exists; what it says is the answer.
+    return render_template("catalog/verify.html", code=normalised, valid=valid), 200
+
+
+@bp.route("/certificates")
+def verify_form() -> Any:
+    code = (request.args.get("code") or "").strip()
+    if code:
+        from flask import redirect
+
+        return redirect(url_for("catalog.verify_certificate", code=code[:40]))
+    return render_template("catalog/verify.html", code="", valid=None)

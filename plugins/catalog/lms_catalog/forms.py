@@ -1,0 +1,84 @@
+"""Forms of the catalog pages (the API validates with its own schemas, same services)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DecimalField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from lms_catalog import services
+from lms_catalog.models import LEVELS
+
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("de", "Deutsch"),
+    ("pt", "Português"),
+    ("it", "Italiano"),
+    ("ar", "العربية"),
+    ("zh", "中文"),
+]
+
+
+class CourseForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=services.TITLE_MAX)])
+    subtitle = StringField("Subtitle", validators=[Optional(), Length(max=services.SUBTITLE_MAX)])
+    description_md = TextAreaField(
+        "Description (Markdown)", validators=[Optional(), Length(max=services.TEXT_MAX)]
+    )
+    outcomes_md = TextAreaField(
+        "What you will learn (Markdown)", validators=[Optional(), Length(max=services.TEXT_MAX)]
+    )
+    category_id = SelectField("Category", coerce=int, default=0)
+    level = SelectField("Level", choices=[(lv, lv.capitalize()) for lv in LEVELS])
+    language = SelectField("Language", choices=LANGUAGES, default="en")
+    price = DecimalField(
+        "Price (0 = free)",
+        places=2,
+        default=Decimal("0"),
+        validators=[Optional(), NumberRange(min=0, max=services.PRICE_MAX / 100)],
+    )
+    thumbnail = FileField("Thumbnail image (JPEG, PNG, WebP or GIF; shown at 16:9)")
+
+    def course_data(self) -> dict[str, object]:
+        price = self.price.data or Decimal("0")
+        return {
+            "title": self.title.data,
+            "subtitle": self.subtitle.data or "",
+            "description_md": self.description_md.data or "",
+            "outcomes_md": self.outcomes_md.data or "",
+            "category_id": self.category_id.data or None,
+            "level": self.level.data,
+            "language": self.language.data,
+            "price_cents": int((price * 100).to_integral_value()),
+        }
+
+
+class CourseEditForm(CourseForm):
+    slug = StringField(
+        "Address (/courses/…)",
+        validators=[
+            DataRequired(),
+            Length(max=services.SLUG_MAX),
+            Regexp(
+                r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                message="Use lower-case letters, digits and single hyphens.",
+            ),
+        ],
+    )
+
+
+class FeedbackForm(FlaskForm):
+    feedback = TextAreaField(
+        "Feedback for the instructor",
+        validators=[DataRequired(message="Tell the instructor what to change."),
+                    Length(max=services.FEEDBACK_MAX)],
+    )  # fmt: skip
+
+
+class CategoryForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
