@@ -183,18 +183,14 @@ def register_core(app: Flask) -> None:
 
 
 def _redirect_to_setup() -> Any:
-    """Until the school has an admin, send people to the set-up page."""
+    """Until the school has an admin, the home page leads to the set-up page.
+
+    Only the home page: every other page (a plugin's, the API, signed media,
+    health) works as usual, and costs no extra query.
+    """
     from flask import redirect, url_for
 
-    # core.media: a signed URL is a capability on its own; a video player
-    # fetching segments must get bytes or a 403, never the set-up page.
-    if (
-        request.endpoint in {"core.setup", "core.health", "core.vendor", "core.media", "static"}
-        or request.path.startswith("/api/")
-        or request.method != "GET"
-    ):
-        return None
-    if app_needs_setup():
+    if request.endpoint == "core.home" and request.method == "GET" and app_needs_setup():
         return redirect(url_for("core.setup"))
     return None
 
