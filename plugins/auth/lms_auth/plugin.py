@@ -1,0 +1,82 @@
+"""The contract: one Plugin subclass the entry point names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+from markupsafe import Markup
+
+from lms.nav import NavItem, admins, signed_in, signed_out
+from lms.plugins import Plugin
+from lms.state import lms_state
+from lms_auth.oauth import OAUTH_CONFIG
+
+
+def _unverified_banner(**_ctx: Any) -> str | None:
+    """Remind signed-in people with an unconfirmed address (not on the auth pages' posts)."""
+    if not current_user.is_authenticated or current_user.is_email_verified:
+        return None
+    # Markup: the hook output is our own rendered template, not text to escape.
+    return Markup(  # noqa: S704
+        render_template("auth/_unverified_banner.html", next=request.full_path.rstrip("?"))
+    )
+
+
+class AuthPlugin(Plugin):
+    """Accounts
+
+    Sign-up, sign-in and sign-out; e-mail verification and password reset by
+    mailed links; Google and GitHub sign-in; profiles; API tokens; rate limits
+    and a log of sign-in attempts; instructor applications.
+    """
+
+    default_config = {
+        # Token lifetimes.
+        "AUTH_RESET_TOKEN_HOURS": 1,
+        "AUTH_VERIFY_TOKEN_HOURS": 72,
+        "AUTH_API_TOKEN_DAYS": 30,
+        # The site's public address for links in mails sent by the worker; unset:
+        # the address of the request that caused the mail.
+        "AUTH_BASE_URL": None,
+        # Rate limits (Flask-Limiter syntax). Sign-in limits count failures only.
+        "AUTH_LOGIN_LIMIT_IP": "30 per minute;200 per hour",
+        "AUTH_LOGIN_LIMIT_ACCOUNT": "5 per minute;20 per hour",
+        "AUTH_REGISTER_LIMIT_IP": "10 per hour",
+        "AUTH_REGISTER_LIMIT_ACCOUNT": "3 per hour",
+        "AUTH_FORGOT_LIMIT_IP": "10 per hour",
+        "AUTH_FORGOT_LIMIT_ACCOUNT": "3 per hour",
+        "AUTH_TOKEN_LIMIT_IP": "20 per minute",
+        "AUTH_TOKEN_LIMIT_ACCOUNT": "10 per minute",
+        **OAUTH_CONFIG,
+    }
+
+    def init(self) -> None:
+        from lms_auth.services import load_user_from_token
+
+        lms_state(self.app).token_loaders.append(load_user_from_token)
+        self.template_hook("after-header", _unverified_banner)
+
+    def get_blueprints(self) -> list[Blueprint]:
+        from lms_auth.oauth import make_blueprints
+        from lms_auth.views import bp
+
+        return [bp, *make_blueprints()]
+
+    def get_api_blueprints(self) -> list[Any]:
+        from lms_auth.api import blp
+
+        return [blp]
+
+    def get_nav_items(self, menu: str) -> list[NavItem]:
+        if menu == "user":
+            return [
+                NavItem("Sign in", "auth.login", order=80, visible=signed_out),
+                NavItem("Register", "auth.register", order=90, visible=signed_out),
+                NavItem("Profile", "auth.profile", order=80, visible=signed_in),
+                NavItem("Sign out", "auth.logout", order=95, visible=signed_in),
+            ]
+        if menu == "admin":
+            return [NavItem("Instructor applications", "auth.admin_applications", visible=admins)]
+        return []
