@@ -1,0 +1,202 @@
+"""Files of file lessons: checked by content (not by name), size-limited, stored privately.
+
+Files go to the core storage under ``lessons/<course>/<lesson>/<random>.<ext>``
+and are only ever reached through signed, expiring URLs handed out after an
+access check (see access.py).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from typing import IO
+
+import filetype
+from flask import current_app
+from sqlalchemy import event
+
+from lms.extensions import db
+from lms.storage import StorageError, get_storage
+
+SNIFF_BYTES = 8192
+COPY_CHUNK = 256 * 1024
+
+
+@dataclass(frozen=True)
+class FileKind:
+    extension: str
+    mime: str
+    label: str
+    #: Shown in the page (PDF in a frame, images inline) besides the download.
+    inline: str = ""
+
+
+# Keyed by the MIME type filetype detects from the bytes.
+ALLOWED: dict[str, FileKind] = {
+    k.mime: k
+    for k in (
+        FileKind("pdf", "application/pdf", "PDF document", inline="frame"),
+        FileKind("doc", "application/msword", "Word document"),
+        FileKind(
+            "docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "Word document",
+        ),
+        FileKind("odt", "application/vnd.oasis.opendocument.text", "OpenDocument text"),
+        FileKind("rtf", "application/rtf", "Rich text document"),
+        FileKind("ppt", "application/vnd.ms-powerpoint", "PowerPoint slides"),
+        FileKind(
+            "pptx",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            "PowerPoint slides",
+        ),
+        FileKind("odp", "application/vnd.oasis.opendocument.presentation", "OpenDocument slides"),
+        FileKind("xls", "application/vnd.ms-excel", "Excel spreadsheet"),
+        FileKind(
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "Excel spreadsheet",
+        ),
+        FileKind("ods", "application/vnd.oasis.opendocument.spreadsheet", "OpenDocument sheet"),
+        FileKind("png", "image/png", "PNG image", inline="image"),
+        FileKind("jpg", "image/jpeg", "JPEG image", inline="image"),
+        FileKind("gif", "image/gif", "GIF image", inline="image"),
+        FileKind("webp", "image/webp", "WebP image", inline="image"),
+    )
+}
+ACCEPT_ATTRIBUTE = ",".join(f".{k.extension}" for k in ALLOWED.values()) + ",.jpeg"
+ALLOWED_SUMMARY = "PDF, Word, PowerPoint, Excel, OpenDocument, RTF, PNG, JPEG, GIF or WebP"
+
+
+class FileRejected(ValueError):
+    """The upload was refused; the message says why, for the person uploading."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    key: str
+    filename: str
+    size: int
+    mime: str
+    extension: str
+
+    def as_content(self) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "filename": self.filename,
+            "size": self.size,
+            "mime": self.mime,
+            "extension": self.extension,
+        }
+
+
+def max_file_size() -> int:
+    return int(current_app.config["LESSONS_MAX_FILE_SIZE"])
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"  # pragma: no cover
+
+
+_UNSAFE = re.compile(r"[^\w\s.()\-]+", re.UNICODE)
+
+
+def clean_filename(name: str | None, extension: str) -> str:
+    """A readable name for display and download, ending with the detected extension."""
+    name = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    stem = " ".join(_UNSAFE.sub(" ", stem).split()).strip(". ")[:100] or "lesson-file"
+    return f"{stem}.{extension}"
+
+
+def ascii_filename(name: str) -> str:
+    """An ASCII download name: S3's Content-Disposition and old browsers want one."""
+    stem, _, extension = name.rpartition(".")
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    ascii_stem = re.sub(r"[^A-Za-z0-9._()\- ]+", "", ascii_stem).strip(". ") or "lesson-file"
+    return f"{ascii_stem}.{extension}"
+
+
+def _spool(stream: IO[bytes], limit: int) -> tuple[IO[bytes], int]:
+    """Copy the upload to a temporary file, refusing it as soon as it passes `limit`."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - returned to the caller, who closes it
+    size = 0
+    while chunk := stream.read(COPY_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            out.close()
+            raise FileRejected(
+                f"The file is too large: the limit is {human_size(limit)}. "
+                "Make it smaller (for example export a PDF at lower quality) and try again."
+            )
+        out.write(chunk)
+    out.seek(0)
+    return out, size
+
+
+def detect_kind(head: bytes) -> FileKind:
+    """Return the allowed kind of a file from its first bytes, or refuse it."""
+    guess = filetype.guess(head)
+    if guess is None or guess.mime not in ALLOWED:
+        found = f" (it looks like {guess.extension.upper()})" if guess else ""
+        raise FileRejected(
+            f"This type of file is not accepted{found}. Upload a {ALLOWED_SUMMARY} file."
+        )
+    return ALLOWED[guess.mime]
+
+
+def store_upload(
+    stream: IO[bytes], original_name: str | None, course_id: int, lesson_id: int
+) -> StoredFile:
+    """Check and store an uploaded file; raise FileRejected with a reason if refused."""
+    limit = max_file_size()
+    spooled, size = _spool(stream, limit)
+    with spooled:
+        if size == 0:
+            raise FileRejected("The file is empty. Choose a file with some content.")
+        kind = detect_kind(spooled.read(SNIFF_BYTES))
+        spooled.seek(0)
+        key = f"lessons/{course_id}/{lesson_id}/{secrets.token_urlsafe(12)}.{kind.extension}"
+        try:
+            get_storage().save(key, spooled, content_type=kind.mime)
+        except (StorageError, OSError) as exc:
+            raise FileRejected(
+                "The file could not be stored. Please try again in a moment."
+            ) from exc
+    return StoredFile(
+        key, clean_filename(original_name, kind.extension), size, kind.mime, kind.extension
+    )
+
+
+def delete_after_commit(key: str | None) -> None:
+    """Delete a stored file once the current transaction commits (never before)."""
+    if not key:
+        return
+    session = db.session()
+
+    def _delete(_session: object) -> None:
+        try:
+            get_storage().delete(key)
+        except (StorageError, OSError):  # a leftover file is harmless; a crash is not
+            current_app.logger.warning("could not delete stored file %s", key)
+
+    event.listen(session, "after_commit", _delete, once=True)
+
+
+def signed_url(content: dict[str, object], *, download: bool, expires_in: int | None = None) -> str:
+    """A signed URL to the lesson's file: as a download (named) or for viewing inline."""
+    key = str(content["key"])
+    expiry = expires_in or int(current_app.config["LESSONS_FILE_URL_EXPIRES"])
+    if download:
+        return get_storage().url(
+            key, expires_in=expiry, filename=ascii_filename(str(content["filename"]))
+        )
+    return get_storage().url(key, expires_in=expiry)

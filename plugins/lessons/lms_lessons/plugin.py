@@ -1,0 +1,68 @@
+"""The contract: one Plugin subclass the entry point names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint
+
+from lms.plugins import Plugin
+from lms_lessons.registry import register_lesson_type
+
+
+def _duration(seconds: int | None) -> str:
+    """Format a duration for people: "45 s", "12 min", "1 h 05 min"."""
+    seconds = int(seconds or 0)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = (seconds + 30) // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+class LessonsPlugin(Plugin):
+    """Lessons
+
+    Ordered sections and lessons of a course, lesson types that other plugins
+    extend (text and file ship here), student progress and course completion.
+    """
+
+    requires = ("catalog",)
+    default_settings = {
+        # Media lessons complete once this share (percent) of the duration is watched.
+        "watched_share": 90,
+    }
+    default_config = {
+        # Largest file a file lesson accepts (bytes); keep it below MAX_CONTENT_LENGTH.
+        "LESSONS_MAX_FILE_SIZE": 50 * 1024 * 1024,
+        # Lifetime (seconds) of the signed URLs handed out for lesson files.
+        "LESSONS_FILE_URL_EXPIRES": 600,
+    }
+
+    def init(self) -> None:
+        from lms_lessons.builtin_types import BUILTIN_TYPES
+        from lms_lessons.hooks import course_sidebar, course_syllabus
+
+        for lesson_type in BUILTIN_TYPES:
+            register_lesson_type(self.app, lesson_type)
+        self.template_hook("course-syllabus", course_syllabus)
+        self.template_hook("course-sidebar", course_sidebar)
+        self.app.add_template_filter(_duration, "lesson_duration")
+
+    def get_blueprints(self) -> list[Blueprint]:
+        from lms_lessons import editor, views  # noqa: F401 - their routes join the blueprint
+        from lms_lessons.blueprint import bp
+
+        return [bp]
+
+    def get_api_blueprints(self) -> list[Any]:
+        from lms_lessons.api import blp
+
+        return [blp]
+
+    def seed_demo(self, echo: Callable[[str], Any]) -> None:
+        from lms_lessons.demo import seed
+
+        seed(echo)

@@ -1,0 +1,103 @@
+"""The lesson page (player with syllabus and previous/next), completion and file downloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.exceptions import Forbidden, Unauthorized
+from werkzeug.wrappers import Response
+
+from lms.extensions import db
+from lms.permissions import login_required
+from lms_lessons import access, files, services, tracking
+from lms_lessons.blueprint import bp
+from lms_lessons.progress import progress_for_course
+from lms_lessons.registry import MANUAL, get_lesson_type
+
+
+def _neighbours(lessons: list[Any], lesson_id: int) -> tuple[Any, Any]:
+    ids = [lesson.id for lesson in lessons]
+    if lesson_id not in ids:
+        return None, None
+    i = ids.index(lesson_id)
+    return (lessons[i - 1] if i > 0 else None), (lessons[i + 1] if i + 1 < len(lessons) else None)
+
+
+@bp.route("/lessons/<int:lesson_id>")
+def lesson(lesson_id: int) -> Any:
+    """Play a lesson: content, mark as complete, previous/next and the syllabus."""
+    found = access.lesson_access(lesson_id, current_user)
+    lesson, course = found.lesson, found.course
+    sections = services.sections_of(course.id)
+    visible = services.ordered_lessons(sections, include_drafts=found.is_staff)
+    previous, following = _neighbours(visible, lesson.id)
+    progress = progress_for_course(current_user.id, course.id) if found.can_track else {}
+    context: dict[str, Any] = {
+        "course": course,
+        "lesson": lesson,
+        "found": found,
+        "sections": sections,
+        "previous": previous,
+        "next": following,
+        "progress": progress,
+        "include_drafts": found.is_staff,
+        "lesson_type": get_lesson_type(lesson.type),
+    }
+    if not found.can_see_content:
+        return render_template("lessons/locked.html", **context), 403
+    if found.can_track:
+        tracking.mark_started(found)
+        db.session.commit()
+    lesson_type = context["lesson_type"]
+    if lesson_type is not None and lesson_type.player_context:
+        context.update(lesson_type.player_context(lesson))
+    context["this_progress"] = progress.get(lesson.id)
+    context["manual"] = lesson_type is None or lesson_type.completion == MANUAL
+    return render_template("lessons/lesson.html", **context)
+
+
+@bp.route("/lessons/<int:lesson_id>/complete", methods=["POST"])
+@login_required
+def complete(lesson_id: int) -> Response:
+    """The "Mark as complete" button; goes on to the next lesson."""
+    found = access.lesson_access(lesson_id, current_user)
+    try:
+        tracking.require_tracking(found)
+        result = tracking.mark_complete(found)
+    except services.LessonError as exc:
+        db.session.rollback()
+        if exc.status == 403:
+            abort(403, exc.message)
+        flash(exc.message, "error")
+        return redirect(url_for("lessons.lesson", lesson_id=lesson_id))
+    db.session.commit()
+    if result.course_progress == 100:
+        flash("Lesson complete. You have finished the course. Well done!", "success")
+        return redirect(url_for("lessons.lesson", lesson_id=lesson_id))
+    flash("Lesson complete.", "success")
+    sections = services.sections_of(found.course.id)
+    _previous, following = _neighbours(
+        services.ordered_lessons(sections, include_drafts=False), lesson_id
+    )
+    target = following.id if following is not None else lesson_id
+    return redirect(url_for("lessons.lesson", lesson_id=target))
+
+
+@bp.route("/lessons/<int:lesson_id>/file")
+def download(lesson_id: int) -> Response:
+    """Check access, then send the browser to a fresh signed, expiring URL of the file."""
+    found = access.lesson_access(lesson_id, current_user)
+    try:
+        access.require_content(found)
+    except Unauthorized:
+        return redirect(url_for("lessons.lesson", lesson_id=lesson_id))
+    except Forbidden as exc:
+        abort(403, exc.description)
+    content = found.lesson.content or {}
+    if not content.get("key"):
+        abort(404, "This lesson has no file yet.")
+    response = redirect(files.signed_url(content, download=True))
+    response.headers["Cache-Control"] = "no-store"
+    return response
