@@ -19,8 +19,10 @@ class CatalogPlugin(Plugin):
     """
 
     def init(self) -> None:
-        from lms_catalog.views import home_box
+        from lms_catalog.views import home_box, template_globals
 
+        # Globals rather than a context processor: imported macros see them too.
+        self.app.jinja_env.globals.update(template_globals())
         self.template_hook("home", home_box, priority=10)
         self.template_hook("head", _stylesheet, priority=50)
 

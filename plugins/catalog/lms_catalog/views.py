@@ -64,8 +64,8 @@ def continue_url(enrollment: Enrollment) -> str:
     return url_for("catalog.course", slug=enrollment.course.slug) + "#syllabus"
 
 
-@bp.app_context_processor
-def _catalog_helpers() -> dict[str, Any]:
+def template_globals() -> dict[str, Any]:
+    """Helpers the catalog's templates (and their imported macros) call."""
     from lms_catalog.render import plain_excerpt, render_markdown
     from lms_catalog.thumbnails import thumbnail_url
 
