@@ -59,6 +59,40 @@ class ApiError(HTTPException):
         self.fields = fields
 
 
+class ServiceError(Exception):
+    """A refused action from a service, with a message for people and a code for programs.
+
+    Plugins subclass it (``class CatalogError(ServiceError)``). Forms show
+    ``message``; on /api/ paths the core answers it as
+    ``{"error": {"code", "message", "fields"?}}`` with ``status``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid",
+        status: int = 400,
+        fields: dict[str, list[str]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+        self.fields = fields
+
+    @classmethod
+    def invalid(cls, field: str, message: str) -> ServiceError:
+        """A 422 about one field."""
+        return cls(message, code="validation_error", status=422, fields={field: [message]})
+
+
+def handle_service_error(exc: ServiceError) -> Response | tuple[str, int]:
+    return handle_http_exception(
+        ApiError(exc.status, exc.message, code=exc.code, fields=exc.fields)
+    )
+
+
 def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
@@ -105,6 +139,22 @@ def _message(exc: HTTPException) -> str:
     return desc
 
 
+def _retry_after() -> str:
+    """Seconds until the breached rate limit resets (Flask-Limiter keeps the larger of
+    this and its own value, so a fixed guess here would hide the real wait)."""
+    import time
+
+    from lms.extensions import limiter
+
+    try:
+        current = limiter.current_limit
+    except Exception:  # no limiter context (e.g. a 429 raised by hand)
+        current = None
+    if current is None:
+        return "60"
+    return str(max(1, int(current.reset_at - time.time())))
+
+
 def handle_http_exception(exc: HTTPException) -> Response | tuple[str, int]:
     status = exc.code or 500
     headers = {
@@ -113,7 +163,7 @@ def handle_http_exception(exc: HTTPException) -> Response | tuple[str, int]:
         if k.lower() in {"retry-after", "allow", "www-authenticate"}
     }
     if status == 429 and "Retry-After" not in headers:
-        headers["Retry-After"] = "60"
+        headers["Retry-After"] = _retry_after()
     if is_api_request() or request.accept_mimetypes.best == "application/json":
         fields = getattr(exc, "fields", None)
         data = getattr(exc, "data", None)
@@ -165,5 +215,6 @@ def handle_unexpected(exc: Exception) -> Response | tuple[str, int]:
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
