@@ -235,6 +235,10 @@ def init_templates(app: Flask) -> None:
         args["page"] = str(page)
         return url_for(request.endpoint or "core.home", **(request.view_args or {}), **args)
 
+    from lms.markup import plain_text, render_markdown
+
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["plain_text"] = plain_text
     app.jinja_env.globals.update(
         page_url=page_url,
         template_hook=state.hooks.render,

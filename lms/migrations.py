@@ -90,7 +90,9 @@ def run_env() -> None:
             return bool(name) and name not in version_tables and component.owns_table(name)
         return True
 
-    def include_object(obj: Any, name: str | None, type_: str, reflected: bool, _other: Any) -> bool:
+    def include_object(
+        obj: Any, name: str | None, type_: str, reflected: bool, _other: Any
+    ) -> bool:
         # include_name only filters what is reflected from the database; the
         # models of other components must be left out too, or autogenerate
         # writes their tables into this component's revision.
