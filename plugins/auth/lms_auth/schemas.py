@@ -27,6 +27,12 @@ def _no_control(value: str) -> None:
         raise ValidationError("Contains characters that are not allowed.")
 
 
+def _password(value: str) -> None:
+    problem = rules.password_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
 class RegisterSchema(Schema):
     email = fields.String(
         required=True,
@@ -36,22 +42,21 @@ class RegisterSchema(Schema):
         required=True, validate=[validate.Length(max=40), _rule(rules.normalise_username)]
     )
     password = fields.String(
-        required=True, validate=validate.Length(min=1, max=rules.MAX_PASSWORD_LENGTH)
+        required=True,
+        validate=_password,
+        metadata={"description": f"At least {rules.MIN_PASSWORD_LENGTH} characters, not common."},
     )
     name = fields.String(
         load_default="", validate=[validate.Length(max=rules.MAX_NAME_LENGTH), _no_control]
     )
 
-    @validates_schema
-    def check_password(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        email = data.get("email")
-        try:
-            email = rules.normalise_email(email) if email else None
-        except rules.RuleError:
-            email = None
-        problem = rules.password_problem(data.get("password", ""), email)
-        if problem and "password" in data:
-            raise ValidationError(problem, field_name="password")
+    @validates_schema(skip_on_field_errors=False)
+    def password_is_not_the_email(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        # Only fields that passed their own checks are in `data`.
+        if "email" in data and "password" in data:
+            problem = rules.password_problem(data["password"], rules.normalise_email(data["email"]))
+            if problem:
+                raise ValidationError(problem, field_name="password")
 
 
 class LoginSchema(Schema):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from lms_auth.models import AuthLoginAttempt
+
 from lms.extensions import db
 from lms.models import User
 from lms.testing.plugin import DEFAULT_PASSWORD
-from lms_auth.models import AuthLoginAttempt
 
 from .conftest import link_in, path_of
 
@@ -53,12 +54,16 @@ def test_unverified_user_sees_banner_until_verified(app, client, create_user, lo
     verified = create_user(verified=True)
     other = client.application.test_client()
     login_as(other, verified)
-    assert 'data-testid="unverified-banner"' not in other.get("/auth/profile").get_data(as_text=True)
+    assert 'data-testid="unverified-banner"' not in other.get("/auth/profile").get_data(
+        as_text=True
+    )
 
 
 def test_login_by_email_or_username_and_logout(app, client, create_user):
     user = create_user(email="grace@example.org", username="grace")
-    response = client.submit("/auth/login", {"login": "GRACE@example.org", "password": DEFAULT_PASSWORD})
+    response = client.submit(
+        "/auth/login", {"login": "GRACE@example.org", "password": DEFAULT_PASSWORD}
+    )
     assert response.status_code == 302
     assert client.get("/auth/profile").status_code == 200
     client.submit("/auth/logout", {})
@@ -73,13 +78,19 @@ def test_login_by_email_or_username_and_logout(app, client, create_user):
 
 def test_wrong_password_is_refused_and_logged(app, client, create_user):
     create_user(email="grace@example.org")
-    response = client.submit("/auth/login", {"login": "grace@example.org", "password": "nope-nope-nope"})
+    response = client.submit(
+        "/auth/login", {"login": "grace@example.org", "password": "nope-nope-nope"}
+    )
     assert response.status_code == 401
     assert "is not right" in response.get_data(as_text=True)
-    response = client.submit("/auth/login", {"login": "nobody@example.org", "password": "nope-nope-nope"})
+    response = client.submit(
+        "/auth/login", {"login": "nobody@example.org", "password": "nope-nope-nope"}
+    )
     assert response.status_code == 401
     with app.app_context():
-        attempts = db.session.scalars(db.select(AuthLoginAttempt).order_by(AuthLoginAttempt.id)).all()
+        attempts = db.session.scalars(
+            db.select(AuthLoginAttempt).order_by(AuthLoginAttempt.id)
+        ).all()
         assert [(a.login, a.success, a.reason) for a in attempts] == [
             ("grace@example.org", False, "wrong_password"),
             ("nobody@example.org", False, "unknown"),
