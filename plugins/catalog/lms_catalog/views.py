@@ -214,24 +214,26 @@ def unenroll(slug: str) -> Response:
 @bp.route("/my/courses")
 @login_required
 def my_courses() -> str:
-    enrollments = list(
-        db.session.scalars(
-            select(Enrollment)
-            .join(Course)
-            .where(
-                Enrollment.user_id == current_user.id,
-                Enrollment.status == "active",
-                Course.deleted_at.is_(None),
-            )
-            .options(joinedload(Enrollment.course), selectinload(Enrollment.certificate))
-            .order_by(
-                Enrollment.completed_at.is_not(None),
-                Enrollment.last_activity_at.desc().nulls_last(),
-                Enrollment.enrolled_at.desc(),
-            )
+    stmt = (
+        select(Enrollment)
+        .join(Course)
+        .where(
+            Enrollment.user_id == current_user.id,
+            Enrollment.status == "active",
+            Course.deleted_at.is_(None),
+        )
+        .options(joinedload(Enrollment.course), selectinload(Enrollment.certificate))
+        .order_by(
+            Enrollment.completed_at.is_not(None),
+            Enrollment.last_activity_at.desc().nulls_last(),
+            Enrollment.enrolled_at.desc(),
+            Enrollment.id.desc(),
         )
     )
-    return render_template("catalog/my_courses.html", enrollments=enrollments)
+    page = db.paginate(
+        stmt, page=_page_number(), per_page=current_app.config["LMS_PER_PAGE"], error_out=False
+    )
+    return render_template("catalog/my_courses.html", page=page, enrollments=page.items)
 
 
 @bp.route("/dashboard")
