@@ -94,6 +94,7 @@ def report(found: LessonAccess, position: Any, watched_seconds: Any) -> Progress
     complete = bool(
         watched is not None
         and lesson_type is not None
+        and lesson_type.completion != MANUAL  # the share is a setting: read it only when needed
         and lesson_type.is_complete(found.lesson, watched, watched_share())
     )
     row, newly = progress.record(

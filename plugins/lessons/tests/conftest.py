@@ -47,7 +47,9 @@ def make_course(app: Flask) -> Callable[..., CourseRef]:
 
     counter = iter(range(1, 10_000))
 
-    def make(owner: Any, status: str = "published", title: str | None = None, **fields: Any) -> CourseRef:
+    def make(
+        owner: Any, status: str = "published", title: str | None = None, **fields: Any
+    ) -> CourseRef:
         n = next(counter)
         with app.app_context():
             course = Course(

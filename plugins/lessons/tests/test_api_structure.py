@@ -22,7 +22,11 @@ def test_instructor_builds_sections_and_lessons(school, make_course, as_user):
     assert lesson["status"] == "draft" and lesson["type"] == "text"
     assert "<h1" in lesson["content"]["html"] and lesson["content"]["markdown"].startswith("# Hi")
 
-    r = api.api("PATCH", f"/api/v1/lessons/{lesson['id']}", json={"status": "published", "duration_seconds": 90})
+    r = api.api(
+        "PATCH",
+        f"/api/v1/lessons/{lesson['id']}",
+        json={"status": "published", "duration_seconds": 90},
+    )
     assert r.status_code == 200 and r.json["status"] == "published"
 
     r = api.api("GET", f"/api/v1/courses/{course.slug}/sections")
@@ -35,13 +39,19 @@ def test_markdown_is_sanitised_and_code_highlighted(school, make_course, make_se
     section = make_section(course)
     api = as_user(school.instructor)
     md = "<script>alert(1)</script>\n\n[x](javascript:alert(1))\n\n```python\ndef f():\n    return 1\n```"
-    r = api.api("POST", f"/api/v1/sections/{section}/lessons", json={"type": "text", "title": "T", "content": {"markdown": md}})
+    r = api.api(
+        "POST",
+        f"/api/v1/sections/{section}/lessons",
+        json={"type": "text", "title": "T", "content": {"markdown": md}},
+    )
     html = r.json["content"]["html"]
     assert "<script" not in html and "javascript:" not in html
     assert 'class="codehilite"' in html and '<span class="k">def</span>' in html
 
 
-def test_bad_input_is_refused_with_clear_messages_and_changes_nothing(school, make_course, make_section, as_user):
+def test_bad_input_is_refused_with_clear_messages_and_changes_nothing(
+    school, make_course, make_section, as_user
+):
     course = make_course(school.instructor)
     section = make_section(course)
     api = as_user(school.instructor)
@@ -78,7 +88,9 @@ def test_unicode_titles_round_trip(school, make_course, make_section, as_user):
     section = make_section(course)
     api = as_user(school.instructor)
     title = "Ünïcödé — درس ١ 🌱"
-    r = api.api("POST", f"/api/v1/sections/{section}/lessons", json={"type": "text", "title": title})
+    r = api.api(
+        "POST", f"/api/v1/sections/{section}/lessons", json={"type": "text", "title": title}
+    )
     assert r.status_code == 201 and r.json["title"] == title
 
 
@@ -91,12 +103,25 @@ def test_reorder_lessons_and_sections(school, make_course, make_section, make_le
 
     r = api.api("POST", f"/api/v1/sections/{s1}/lessons/reorder", json={"ids": [c, a, b]})
     assert r.status_code == 200, r.json
-    assert [x["title"] for x in api.api("GET", f"/api/v1/sections/{s1}/lessons").json["items"]] == ["C", "A", "B"]
+    assert [x["title"] for x in api.api("GET", f"/api/v1/sections/{s1}/lessons").json["items"]] == [
+        "C",
+        "A",
+        "B",
+    ]
 
     # Moving a lesson between sections: the destination takes it, the source lists the rest.
-    assert api.api("POST", f"/api/v1/sections/{s2}/lessons/reorder", json={"ids": [a, d]}).status_code == 200
-    assert api.api("POST", f"/api/v1/sections/{s1}/lessons/reorder", json={"ids": [b, c]}).status_code == 200
-    assert [x["title"] for x in api.api("GET", f"/api/v1/sections/{s2}/lessons").json["items"]] == ["A", "D"]
+    assert (
+        api.api("POST", f"/api/v1/sections/{s2}/lessons/reorder", json={"ids": [a, d]}).status_code
+        == 200
+    )
+    assert (
+        api.api("POST", f"/api/v1/sections/{s1}/lessons/reorder", json={"ids": [b, c]}).status_code
+        == 200
+    )
+    assert [x["title"] for x in api.api("GET", f"/api/v1/sections/{s2}/lessons").json["items"]] == [
+        "A",
+        "D",
+    ]
 
     r = api.api("POST", f"/api/v1/courses/{course.slug}/sections/reorder", json={"ids": [s2, s1]})
     assert [s["title"] for s in r.json["items"]] == ["Two", "One"]
@@ -106,15 +131,22 @@ def test_reorder_lessons_and_sections(school, make_course, make_section, make_le
         assert r.status_code == 422 and "ids" in r.json["error"]["fields"], bad
     r = api.api("POST", f"/api/v1/courses/{course.slug}/sections/reorder", json={"ids": [s1]})
     assert r.status_code == 422
-    assert [x["title"] for x in api.api("GET", f"/api/v1/sections/{s1}/lessons").json["items"]] == ["B", "C"]
+    assert [x["title"] for x in api.api("GET", f"/api/v1/sections/{s1}/lessons").json["items"]] == [
+        "B",
+        "C",
+    ]
 
 
-def test_lesson_of_another_course_cannot_be_pulled_in(school, make_course, make_section, make_lesson, as_user):
+def test_lesson_of_another_course_cannot_be_pulled_in(
+    school, make_course, make_section, make_lesson, as_user
+):
     mine = make_course(school.instructor)
     theirs = make_course(school.other_instructor)
     s_mine, s_theirs = make_section(mine), make_section(theirs)
     foreign = make_lesson(s_theirs, "Theirs")
-    r = as_user(school.instructor).api("POST", f"/api/v1/sections/{s_mine}/lessons/reorder", json={"ids": [foreign]})
+    r = as_user(school.instructor).api(
+        "POST", f"/api/v1/sections/{s_mine}/lessons/reorder", json={"ids": [foreign]}
+    )
     assert r.status_code == 422
 
 
@@ -123,7 +155,10 @@ def test_rename_and_delete(school, make_course, make_section, make_lesson, as_us
     section = make_section(course)
     lesson = make_lesson(section)
     api = as_user(school.instructor)
-    assert api.api("PATCH", f"/api/v1/sections/{section}", json={"title": "Renamed"}).json["title"] == "Renamed"
+    assert (
+        api.api("PATCH", f"/api/v1/sections/{section}", json={"title": "Renamed"}).json["title"]
+        == "Renamed"
+    )
     assert api.api("PATCH", f"/api/v1/sections/{section}", json={"title": " "}).status_code == 422
     assert api.api("DELETE", f"/api/v1/lessons/{lesson}").status_code == 204
     assert api.api("GET", f"/api/v1/lessons/{lesson}").status_code == 404
