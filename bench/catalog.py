@@ -76,6 +76,7 @@ def seed(env: dict[str, str]) -> str:
     """Migrate and fill the database; return the SQLAlchemy URL the app uses."""
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
+    from lms_catalog import Category, Course, CourseInstructor, Enrollment
     from sqlalchemy import insert
 
     from lms.app import create_app
@@ -83,7 +84,6 @@ def seed(env: dict[str, str]) -> str:
     from lms.migrations import upgrade_all
     from lms.models import Role, User, utcnow
     from lms.settings import set_setting
-    from lms_catalog import Category, Course, CourseInstructor, Enrollment
 
     app = create_app()
     with app.app_context():
