@@ -212,12 +212,15 @@ class LessonFile(MethodView):
             )
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            raise ApiError(422, "Choose a file to upload.", fields={"file": ["Choose a file."]})
+            raise services.invalid(
+                {"file": ["Choose a file to upload."]}, "Choose a file to upload."
+            )
         try:
             attach_file(lesson, upload.stream, upload.filename)
         except ContentError as exc:
-            db.session.rollback()
-            raise ApiError(422, exc.message, code="file_rejected", fields=exc.fields) from exc
+            raise services.LessonError(
+                exc.message, code="file_rejected", status=422, fields=exc.fields
+            ) from exc
         db.session.commit()
         return lesson_json(lesson, course, user, with_content=True)
 

@@ -106,7 +106,7 @@ def human_size(size: int) -> str:
     return f"{size} bytes"  # pragma: no cover
 
 
-_UNSAFE = re.compile(r"[^\w\s.()\-]+", re.UNICODE)
+_UNSAFE = re.compile(r"[^\w\s.,()'&+\-\u2013\u2014]+", re.UNICODE)
 
 
 def clean_filename(name: str | None, extension: str) -> str:

@@ -124,8 +124,9 @@ def make_lesson(app: Flask) -> Callable[..., int]:
 
 @pytest.fixture
 def enrol(app: Flask) -> Callable[[Any, CourseRef], None]:
-    from lms.models import User
     from lms_catalog import enroll, get_course
+
+    from lms.models import User
 
     def do(user: Any, course: CourseRef) -> None:
         with app.app_context():

@@ -38,7 +38,10 @@ def test_markdown_is_sanitised_and_code_highlighted(school, make_course, make_se
     course = make_course(school.instructor)
     section = make_section(course)
     api = as_user(school.instructor)
-    md = "<script>alert(1)</script>\n\n[x](javascript:alert(1))\n\n```python\ndef f():\n    return 1\n```"
+    md = (
+        "<script>alert(1)</script>\n\n[x](javascript:alert(1))\n\n"
+        "```python\ndef f():\n    return 1\n```"
+    )
     r = api.api(
         "POST",
         f"/api/v1/sections/{section}/lessons",
