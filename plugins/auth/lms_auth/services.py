@@ -17,6 +17,7 @@ from flask import current_app, request, session
 from flask_login import login_user, logout_user
 from sqlalchemy import func, or_, select, update
 
+from lms.errors import ServiceError
 from lms.extensions import db
 from lms.models import Role, User, utcnow
 from lms.passwords import burn_password_time
@@ -38,16 +39,15 @@ TOKEN_PREFIX = "lms_"  # noqa: S105 - a marker that makes leaked tokens easy to 
 MAX_DB_INT = 2**31 - 1
 
 
-class AuthError(Exception):
+class AuthError(ServiceError):
     """A refused action, with the HTTP status, error code and (optionally) the field at fault."""
 
     def __init__(
         self, message: str, *, code: str, status: int = 400, field: str | None = None
     ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
+        super().__init__(
+            message, code=code, status=status, fields={field: [message]} if field else None
+        )
         self.field = field
 
 

@@ -1,0 +1,180 @@
+"""Acceptance 4: logout and password change end old cookies and tokens, over HTTP and Socket.IO."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+import socketio
+
+from lms.testing.plugin import DEFAULT_PASSWORD, session_cookie
+
+NEW_PASSWORD = "copper-meadow-falcon-77"
+
+
+def sign_in(client, login="pat"):
+    r = client.submit("/auth/login", {"login": login, "password": DEFAULT_PASSWORD})
+    assert r.status_code == 302, r.get_data(as_text=True)
+
+
+def api_token(client, login="pat", password=DEFAULT_PASSWORD):
+    # A client without a session cookie, as an API integration would be.
+    client = client.application.test_client()
+    r = client.post("/api/v1/auth/login", json={"login": login, "password": password})
+    assert r.status_code == 200, r.json
+    return r.json["token"]
+
+
+def replay(make_client, app, cookie_header):
+    """A fresh client that holds nothing but a copy of the old cookie."""
+    thief = make_client()
+    name, _, value = cookie_header.partition("=")
+    thief.set_cookie(name, value)
+    return thief
+
+
+def assert_cookie_is_dead(make_client, app, cookie, socket_connect):
+    thief = replay(make_client, app, cookie)
+    r = thief.get("/auth/profile")
+    assert r.status_code == 302 and "/auth/login" in r.headers["Location"]
+    assert thief.get("/api/v1/auth/me").status_code == 401
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        socket_connect(cookie=cookie)
+
+
+def assert_token_is_dead(client, token, socket_connect):
+    r = client.api("GET", "/api/v1/auth/me", token=token)
+    assert r.status_code == 401 and r.json["error"]["code"] == "invalid_token"
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        socket_connect(token=token)
+
+
+def test_logout_kills_copied_cookie_everywhere(
+    app, client, make_client, create_user, socket_connect
+):
+    create_user(username="pat")
+    sign_in(client)
+    cookie = session_cookie(client, app)
+    # The copy works before logout: HTTP and a Socket.IO connection.
+    assert replay(make_client, app, cookie).get("/auth/profile").status_code == 200
+    socket_connect(cookie=cookie).disconnect()
+    other_device = make_client()
+    sign_in(other_device)
+    client.submit("/auth/logout", {})
+    assert_cookie_is_dead(make_client, app, cookie, socket_connect)
+    # Signing out ends the other devices' sessions too.
+    assert other_device.get("/auth/profile").status_code == 302
+
+
+def test_api_logout_revokes_the_token(client, create_user, socket_connect):
+    create_user(username="pat")
+    token = api_token(client)
+    socket_connect(token=token).disconnect()
+    assert client.api("POST", "/api/v1/auth/logout", token=token).status_code == 200
+    assert_token_is_dead(client, token, socket_connect)
+
+
+def test_password_change_kills_old_cookies_and_tokens(
+    app, client, make_client, create_user, socket_connect
+):
+    create_user(username="pat", email="pat@example.org")
+    sign_in(client)
+    cookie = session_cookie(client, app)
+    token = api_token(client)
+    r = client.submit(
+        "/auth/password",
+        {"current_password": DEFAULT_PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    assert r.status_code == 302
+    # This browser stays signed in with a new cookie; copies of the old one are dead.
+    assert client.get("/auth/profile").status_code == 200
+    assert session_cookie(client, app) != cookie
+    assert_cookie_is_dead(make_client, app, cookie, socket_connect)
+    assert_token_is_dead(client, token, socket_connect)
+    api = client.application.test_client()
+    r = api.post("/api/v1/auth/login", json={"login": "pat", "password": DEFAULT_PASSWORD})
+    assert r.status_code == 401
+    assert api_token(client, password=NEW_PASSWORD)
+
+
+def test_password_change_over_the_api(client, create_user, socket_connect):
+    create_user(username="pat")
+    token = api_token(client)
+    r = client.api(
+        "POST",
+        "/api/v1/auth/password/change",
+        json={"current_password": DEFAULT_PASSWORD, "password": NEW_PASSWORD},
+        token=token,
+    )
+    assert r.status_code == 200
+    assert_token_is_dead(client, token, socket_connect)
+    assert client.api("GET", "/api/v1/auth/me", token=r.json["token"]).status_code == 200
+    r = client.api(
+        "POST",
+        "/api/v1/auth/password/change",
+        json={"current_password": "wrong-password-1", "password": "another-fine-pass-9"},
+        token=r.json["token"],
+    )
+    assert r.status_code == 400 and r.json["error"]["code"] == "wrong_password"
+
+
+def test_deactivation_ends_sessions_and_blocks_sign_in(
+    app, client, make_client, create_user, socket_connect
+):
+    create_user(username="pat")
+    sign_in(client)
+    cookie = session_cookie(client, app)
+    token = api_token(client)
+    r = client.submit("/auth/deactivate", {"password": DEFAULT_PASSWORD, "confirm": "y"})
+    assert r.status_code == 302
+    assert_cookie_is_dead(make_client, app, cookie, socket_connect)
+    assert_token_is_dead(client, token, socket_connect)
+    r = client.submit("/auth/login", {"login": "pat", "password": DEFAULT_PASSWORD})
+    assert r.status_code == 403 and "deactivated" in r.get_data(as_text=True)
+    # The data stays: the public profile is hidden, the row is kept.
+    from lms.extensions import db
+    from lms.models import User
+
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.username == "pat"))
+        assert user is not None and user.is_deactivated
+
+
+def test_deactivation_needs_the_password(client, create_user, login_as):
+    user = create_user(username="pat")
+    login_as(client, user)
+    r = client.submit("/auth/deactivate", {"password": "wrong-password-1", "confirm": "y"})
+    assert r.status_code == 422 and "not right" in r.get_data(as_text=True)
+    assert client.get("/auth/profile").status_code == 200
+
+
+def test_login_starts_a_new_session(app, client, create_user):
+    """Session fixation: whatever the session held before sign-in is gone after it."""
+    create_user(username="pat")
+    with client.session_transaction() as sess:
+        sess["planted"] = "by-an-attacker"
+    sign_in(client)
+    with client.session_transaction() as sess:
+        assert "planted" not in sess
+        assert sess["_user_id"].count(".") == 1
+
+
+@pytest.mark.parametrize(
+    "target,expected",
+    [
+        ("/courses/python?tab=1", "/courses/python?tab=1"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/\tevil", "/"),
+    ],
+)
+def test_next_after_login_accepts_only_local_paths(client, create_user, target, expected):
+    create_user(username="pat")
+    r = client.submit(
+        "/auth/login?next=" + quote(target, safe=""),
+        {"login": "pat", "password": DEFAULT_PASSWORD},
+    )
+    assert r.status_code == 302
+    assert r.headers["Location"] == expected
