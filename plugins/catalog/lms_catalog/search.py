@@ -140,7 +140,9 @@ def _postgres_search(stmt: Select[Any], q: str) -> tuple[Select[Any], ColumnElem
     )
 
     def weighted(text: Any, weight: str) -> Any:
-        return func.setweight(func.to_tsvector(_TS_CONFIG, func.coalesce(text, "")), weight)
+        # setweight() takes a "char"; a bound parameter would arrive as varchar.
+        label = literal_column(f"'{weight}'::\"char\"")
+        return func.setweight(func.to_tsvector(_TS_CONFIG, func.coalesce(text, "")), label)
 
     document = (
         weighted(Course.title, "A")
