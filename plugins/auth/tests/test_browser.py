@@ -1,4 +1,4 @@
-"""Acceptance 1 in a real browser: register, verify, sign out, sign in, reset a forgotten password."""
+"""Acceptance 1 in a real browser: register, verify, sign out, sign in, reset the password."""
 
 from __future__ import annotations
 
