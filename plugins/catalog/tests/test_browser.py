@@ -1,0 +1,43 @@
+"""A student finds a course in headless Chromium, enrols and sees it on the dashboard."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def _sign_in(page, live_server, client, app) -> None:
+    cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+def test_student_searches_enrols_and_continues(
+    page, live_server, app, make_client, login_as, student, create_user, make_course, make_category
+):
+    science = make_category("Science")
+    teacher = create_user(role="instructor", name="Rosalind Franklin")
+    make_course(teacher, "Molecules Up Close", category_id=science.id,
+                description_md="See how **crystals** reveal molecules.")  # fmt: skip
+    make_course(teacher, "Poetry Workshop", language="fr")
+    client = login_as(make_client(), student)
+    client.get("/courses")  # the session cookie exists once a page was served
+    _sign_in(page, live_server, client, app)
+
+    page.goto("/courses")
+    page.get_by_label("Search").fill("crystals")
+    page.get_by_label("Category").select_option("science")
+    page.get_by_role("button", name="Apply").click()
+    page.get_by_text("1 course for").wait_for()
+    assert page.get_by_role("link", name="Poetry Workshop").count() == 0
+    page.get_by_role("link", name="Molecules Up Close").first.click()
+    page.get_by_role("heading", name="Molecules Up Close").wait_for()
+    assert "Rosalind Franklin" in page.content()
+    page.get_by_role("button", name="Enrol for free").click()
+    page.get_by_text("You are enrolled in Molecules Up Close").wait_for()
+    page.get_by_role("link", name="Start learning").wait_for()
+
+    page.goto("/my/courses")
+    page.get_by_role("heading", name="Molecules Up Close").wait_for()
+    bar = page.get_by_role("progressbar")
+    assert bar.get_attribute("aria-valuenow") == "0"
