@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template
+from flask_login import current_user
 from markupsafe import Markup
 
 from lms_lessons import services
@@ -45,3 +46,20 @@ def course_sidebar(course: Any, enrollment: Any = None, user: Any = None, **_: A
     if not course.can_edit(user):
         return ""
     return Markup(render_template("lessons/_course_sidebar.html", course=course))  # noqa: S704
+
+
+def course_editor(course: Any, **_: Any) -> str:
+    """The catalog's course edit page: where the lessons are, and how many."""
+    if not course.can_edit(current_user):
+        return ""
+    sections = services.sections_of(course.id)
+    lessons = services.ordered_lessons(sections, include_drafts=True)
+    return Markup(  # noqa: S704 - our own rendered template
+        render_template(
+            "lessons/_course_editor.html",
+            course=course,
+            section_total=len(sections),
+            lesson_total=len(lessons),
+            published_total=sum(1 for lesson in lessons if lesson.is_published),
+        )
+    )

@@ -43,12 +43,13 @@ class LessonsPlugin(Plugin):
 
     def init(self) -> None:
         from lms_lessons.builtin_types import BUILTIN_TYPES
-        from lms_lessons.hooks import course_sidebar, course_syllabus
+        from lms_lessons.hooks import course_editor, course_sidebar, course_syllabus
 
         for lesson_type in BUILTIN_TYPES:
             register_lesson_type(self.app, lesson_type)
         self.template_hook("course-syllabus", course_syllabus)
         self.template_hook("course-sidebar", course_sidebar)
+        self.template_hook("course-editor", course_editor)
         self.app.add_template_filter(_duration, "lesson_duration")
 
     def get_blueprints(self) -> list[Blueprint]:
