@@ -31,7 +31,9 @@ def test_home_page_shows_featured_and_newest(app, client, instructor, make_cours
         db.session.get(Course, course.id).is_featured = True
         db.session.commit()
     home = client.get("/")
-    assert "Featured courses" in home.text and "Star Gazing" in home.text
+    assert "<h2>Featured courses</h2>" in home.text and "Star Gazing" in home.text
+    assert '<link rel="stylesheet" href="/static/catalog-plugin/catalog/catalog.css">' in home.text
+    assert "&lt;" not in home.text  # hook output is HTML, not escaped text
 
 
 def test_course_page_call_to_action(app, make_client, login_as, instructor, student, make_course):
