@@ -38,8 +38,9 @@ def test_seed_demo_fills_courses_with_lessons_and_progress(app, school):
 
 
 def test_registry_is_per_app(app, test_config):
-    from lms.app import create_app
     from lms_lessons import LessonType, get_lesson_type, lesson_types, register_lesson_type
+
+    from lms.app import create_app
 
     other = create_app(dict(test_config))
     register_lesson_type(
