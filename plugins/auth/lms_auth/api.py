@@ -230,6 +230,10 @@ def get_me() -> Any:
 def patch_me(args: dict[str, Any]) -> Any:
     """Change profile fields (username, name, bio, country, links); omitted ones stay."""
     user = require_user()
+    if not args:
+        raise ApiError(
+            422, "Send a JSON object with at least one field to change.", code="validation_error"
+        )
     changes: dict[str, Any] = {}
     if "username" in args:
         changes["username"] = rules.normalise_username(args["username"])

@@ -34,10 +34,16 @@ def common_passwords() -> frozenset[str]:
     )
 
 
+# Bidi embeddings, overrides and isolates: they make "gnp.exe" read as "exe.png".
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def has_control_chars(value: str, allow_newlines: bool = False) -> bool:
-    """True for NUL and other control characters (PostgreSQL refuses NUL outright)."""
+    """True for NUL, other control characters and bidi overrides (PostgreSQL refuses NUL)."""
     allowed = {"\n", "\r", "\t"} if allow_newlines else set()
-    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in value)
+    return any(
+        (unicodedata.category(c) == "Cc" and c not in allowed) or c in _BIDI_CONTROLS for c in value
+    )
 
 
 def normalise_email(value: str) -> str:
