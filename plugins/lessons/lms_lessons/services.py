@@ -11,12 +11,14 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from lms.extensions import db
 from lms.models import utcnow
+from lms.tasks import enqueue_after_commit
 from lms_lessons.models import DRAFT, STATUSES, Lesson, Section
 from lms_lessons.registry import ContentError, LessonType, get_lesson_type, lesson_types
 
@@ -69,6 +71,29 @@ def clean_text(value: Any, *, limit: int, required: bool) -> tuple[str | None, s
     return value, None
 
 
+# --- course progress follows the published lessons -------------------------------
+
+_RECOMPUTE_KEY = "lessons_recompute_courses"
+
+
+def published_lessons_changed(course_id: int) -> None:
+    """Students' course progress depends on the published lessons: recompute it after commit.
+
+    Once per course and transaction; the job runs in the worker so that a
+    course with many students never slows the instructor's request.
+    """
+    pending = db.session().info.setdefault(_RECOMPUTE_KEY, set())
+    if course_id not in pending:
+        pending.add(course_id)
+        enqueue_after_commit("lms_lessons.tasks.recompute_course_progress", course_id)
+
+
+@event.listens_for(OrmSession, "after_commit")
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_recomputes(session: OrmSession) -> None:
+    session.info.pop(_RECOMPUTE_KEY, None)
+
+
 # --- sections ------------------------------------------------------------------
 
 
@@ -118,6 +143,8 @@ def delete_section(section: Section) -> None:
     """Delete a section and its lessons (their stored files go once committed)."""
     for lesson in list(section.lessons):
         _lesson_deleted(lesson)
+    if any(lesson.is_published for lesson in section.lessons):
+        published_lessons_changed(section.course_id)
     db.session.delete(section)
     db.session.flush()
     log.info("section %s deleted", section.id)
@@ -229,11 +256,11 @@ def content_form(lesson_type: LessonType, content: Any) -> Any:
         ]
     data = {}
     for name, value in content.items():
-        if name in form and value is not None and not isinstance(value, str | int | float | bool):
-            errors[f"content.{name}"] = ["Must be a plain value."]
-        elif name in form and value is not None and not isinstance(value, str):
+        if name not in form:
+            continue
+        if value is not None and not isinstance(value, str):
             errors[f"content.{name}"] = ["Must be text."]
-        elif name in form:
+        elif value is not None:
             data[name] = value
     if errors:
         raise invalid(errors)
@@ -294,6 +321,8 @@ def create_lesson(section: Section, data: Mapping[str, Any], form: Any = None) -
     apply_content(lesson, lesson_type, form)
     lesson.status = status
     check_publishable(lesson)
+    if lesson.is_published:
+        published_lessons_changed(lesson.course_id)
     db.session.flush()
     log.info("lesson %s (%s) added to section %s", lesson.id, lesson.type, section.id)
     return lesson
@@ -305,6 +334,7 @@ def update_lesson(lesson: Lesson, data: Mapping[str, Any], form: Any = None) -> 
     if "type" in data and data["type"] != lesson.type:
         raise invalid({"type": ["A lesson's type cannot change; create a new lesson instead."]})
     lesson_type = get_lesson_type(lesson.type)
+    was_published = lesson.is_published
     for key, value in fields.items():
         setattr(lesson, key, value)
     if form is None and "content" in data:
@@ -314,6 +344,8 @@ def update_lesson(lesson: Lesson, data: Mapping[str, Any], form: Any = None) -> 
     if form is not None and lesson_type is not None:
         apply_content(lesson, lesson_type, form)
     check_publishable(lesson)
+    if lesson.is_published != was_published:
+        published_lessons_changed(lesson.course_id)
     lesson.updated_at = utcnow()
     db.session.flush()
     return lesson
@@ -327,6 +359,8 @@ def _lesson_deleted(lesson: Lesson) -> None:
 
 def delete_lesson(lesson: Lesson) -> None:
     _lesson_deleted(lesson)
+    if lesson.is_published:
+        published_lessons_changed(lesson.course_id)
     db.session.delete(lesson)
     db.session.flush()
     log.info("lesson %s deleted", lesson.id)

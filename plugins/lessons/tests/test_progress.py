@@ -181,3 +181,35 @@ def test_watched_lessons_complete_by_their_rule(
         "POST", f"/api/v1/lessons/{lesson}/progress", json={"position": 90, "watched_seconds": 90}
     )
     assert r.json["completed"] is True and r.json["course_progress"] == 100
+
+
+def test_course_progress_follows_published_lessons_in_the_worker(
+    app, school, course_with_three, make_section, make_lesson, as_user, worker
+):
+    course, lessons = course_with_three
+    student, owner = as_user(school.student), as_user(school.instructor)
+    student.api("POST", f"/api/v1/lessons/{lessons[0]}/complete")
+    student.api("POST", f"/api/v1/lessons/{lessons[1]}/complete")
+    assert student.api("GET", f"/api/v1/courses/{course.slug}/progress").json["progress"] == 66
+
+    # A new published lesson: 2 of 4 done.
+    section = owner.api("GET", f"/api/v1/courses/{course.slug}/sections").json["items"][0]["id"]
+    r = owner.api(
+        "POST",
+        f"/api/v1/sections/{section}/lessons",
+        json={
+            "type": "text",
+            "title": "Extra",
+            "status": "published",
+            "content": {"markdown": "More."},
+        },
+    )
+    assert worker.run() >= 1
+    assert student.api("GET", f"/api/v1/courses/{course.slug}/progress").json["progress"] == 50
+
+    # Removing the two lessons left to do completes the course and issues the certificate.
+    owner.api("DELETE", f"/api/v1/lessons/{r.json['id']}")
+    owner.api("PATCH", f"/api/v1/lessons/{lessons[2]}", json={"status": "draft"})
+    worker.run()
+    progress = student.api("GET", f"/api/v1/courses/{course.slug}/progress").json
+    assert progress["progress"] == 100 and progress["certificate_code"]
