@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import request, url_for
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from lms_catalog.models import LEVELS, STATUSES, Certificate, Course, Enrollment
 from lms_catalog.render import render_markdown
 from lms_catalog.search import PRICES, QUERY_MAX, SORTS, catalog_statement, parse_query
 from lms_catalog.services import CatalogError
-from lms_catalog.thumbnails import thumbnail_url
+from lms_catalog.thumbnails import save_thumbnail, thumbnail_url
 
 blp = ApiBlueprint(
     "catalog_api",
@@ -259,6 +259,27 @@ def delete_course(slug: str) -> None:
     course = _editable_course(slug)
     services.soft_delete(course, current_user)
     _commit()
+
+
+@blp.route("/courses/<slug>/thumbnail", methods=["PUT"])
+@blp.response(200, CourseSchema)
+def upload_thumbnail(slug: str) -> Course:
+    """Replace the course's thumbnail (multipart field "file": JPEG, PNG, WebP or GIF)."""
+    course = _editable_course(slug)
+    upload = request.files.get("file")
+    if upload is None:
+        raise ApiError(
+            422,
+            'Send the image as the multipart field "file".',
+            fields={"file": ["Missing file."]},
+        )
+    try:
+        save_thumbnail(course, upload.stream)
+    except CatalogError as exc:
+        db.session.rollback()
+        _raise(exc)
+    _commit()
+    return course
 
 
 @blp.route("/courses/<slug>/submit", methods=["POST"])

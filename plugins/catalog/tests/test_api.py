@@ -332,3 +332,41 @@ def test_api_is_in_the_openapi_document(client):
         "/api/v1/me/enrollments",
     ):
         assert path in paths, path
+
+
+def test_thumbnail_upload_checks_the_content(app, make_client, login_as, create_user, make_course):
+    import io
+
+    from PIL import Image
+
+    owner = create_user(role="instructor")
+    course = make_course(owner)
+    client = login_as(make_client(), owner)
+    url = f"/api/v1/courses/{course.slug}/thumbnail"
+    image = io.BytesIO()
+    Image.new("RGB", (300, 600), "orange").save(image, "WEBP")
+    image.seek(0)
+    ok = client.api("PUT", url, data={"file": (image, "x.txt")}, content_type="multipart/form-data")
+    assert ok.status_code == 200, ok.json
+    thumb = ok.json["thumbnail_url"]
+    assert thumb and "sig=" in thumb
+    served = make_client().get(thumb)
+    assert served.status_code == 200 and Image.open(io.BytesIO(served.data)).size == (960, 540)
+    for body in (b"", b"GIF89a-but-not-really", b"%PDF-1.4 not an image"):
+        bad = client.api(
+            "PUT",
+            url,
+            data={"file": (io.BytesIO(body), "x.png")},
+            content_type="multipart/form-data",
+        )
+        assert bad.status_code == 422 and "thumbnail" in bad.json["error"]["fields"]
+    assert client.api("PUT", url).status_code == 422
+    assert client.get(f"/api/v1/courses/{course.slug}").json["thumbnail_url"]
+    other = login_as(make_client(), create_user(role="instructor"))
+    image = io.BytesIO()
+    Image.new("RGB", (10, 10), "red").save(image, "PNG")
+    image.seek(0)
+    refused = other.api(
+        "PUT", url, data={"file": (image, "x.webp")}, content_type="multipart/form-data"
+    )
+    assert refused.status_code == 403
