@@ -58,7 +58,7 @@ def test_example_plugin_install_use_and_uninstall(tmp_path: Path, redis_url: str
         run([*pip, "uninstall", "-y", "lms-plugin-hello"], env)
     assert "hello" not in plugin_names(env)
     try:
-        run([*pip, "install", "--no-deps", str(EXAMPLE)], env)
+        run([*pip, "install", "--no-deps", "--no-build-isolation", str(EXAMPLE)], env)
         assert "hello" in plugin_names(env)
 
         run([*flask, "upgrade"], env)
