@@ -352,6 +352,7 @@ def test_thumbnail_upload_checks_the_content(app, make_client, login_as, create_
     assert thumb and "sig=" in thumb
     served = make_client().get(thumb)
     assert served.status_code == 200 and Image.open(io.BytesIO(served.data)).size == (960, 540)
+    served.close()
     for body in (b"", b"GIF89a-but-not-really", b"%PDF-1.4 not an image"):
         bad = client.api(
             "PUT",
