@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from lms.api import ApiBlueprint, ApiError, PageArgs, page_of, page_schema, require_user
 from lms.extensions import db
+from lms.markup import render_markdown
 from lms_catalog import services
 from lms_catalog.models import LEVELS, STATUSES, Certificate, Course, Enrollment
-from lms_catalog.render import render_markdown
 from lms_catalog.search import PRICES, QUERY_MAX, SORTS, catalog_statement, parse_query
 from lms_catalog.services import CatalogError
 from lms_catalog.thumbnails import save_thumbnail, thumbnail_url

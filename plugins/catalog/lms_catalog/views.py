@@ -67,8 +67,11 @@ def continue_url(enrollment: Enrollment) -> str:
 
 def template_globals() -> dict[str, Any]:
     """Helpers the catalog's templates (and their imported macros) call."""
-    from lms_catalog.render import plain_excerpt, render_markdown
+    from lms.markup import plain_text, render_markdown
     from lms_catalog.thumbnails import thumbnail_url
+
+    def plain_excerpt(text: str | None, limit: int = 180) -> str:
+        return plain_text(text, limit)
 
     return {
         "catalog_markdown": render_markdown,
