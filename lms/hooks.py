@@ -2,8 +2,9 @@
 
 A template writes ``{{ template_hook("course-sidebar", course=course) }}``;
 a plugin calls ``self.template_hook("course-sidebar", render_fn)`` in init().
-The function receives the keyword arguments and returns a string (usually
-``render_template(...)``); outputs are joined in priority order.
+The function receives the keyword arguments and returns HTML (usually
+``render_template(...)``, whose values Jinja has already escaped); outputs are
+joined in priority order. Never return user input that has not been escaped.
 """
 
 from __future__ import annotations
@@ -42,5 +43,7 @@ class TemplateHooks:
         for hook in self._hooks.get(name, []):
             out = hook.func(**context)
             if out:
-                parts.append(out if isinstance(out, Markup) else Markup.escape(out))
+                # Hook functions are plugin code returning rendered templates
+                # (autoescaped by Jinja already), so their output is HTML.
+                parts.append(Markup(out))  # noqa: S704
         return Markup("\n").join(parts)

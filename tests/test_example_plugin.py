@@ -24,7 +24,7 @@ hello = client.get("/hello/")
 print(json.dumps({"hello_status": hello.status_code,
                   "hello_body": hello.get_data(as_text=True),
                   "nav_has_hello": 'href="/hello/"' in home,
-                  "home_box": "The hello plugin says hello" in home}))
+                  "home_box": '<aside class="card hello-box">' in home}))
 """
 
 
