@@ -10,10 +10,10 @@ from werkzeug.datastructures import FileStorage
 from wtforms import FileField, TextAreaField
 from wtforms.validators import Length
 
+from lms.markup import render_markdown
 from lms_lessons import files
 from lms_lessons.models import Lesson
 from lms_lessons.registry import MANUAL, ContentError, ContentForm, LessonType
-from lms_lessons.rendering import render_markdown
 
 TEXT_MAX = 100_000
 
@@ -36,7 +36,8 @@ class TextForm(ContentForm):
                 "The text contains characters that are not allowed.",
                 {"markdown": ["Contains characters that are not allowed."]},
             )
-        lesson.content = {"markdown": text, "html": render_markdown(text)}
+        # Rendered once on save (the core sanitiser), so the lesson page does no Markdown work.
+        lesson.content = {"markdown": text, "html": str(render_markdown(text))}
 
 
 def _text_json(lesson: Lesson) -> Mapping[str, Any]:

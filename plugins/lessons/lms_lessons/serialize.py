@@ -44,8 +44,8 @@ def section_json(
     }
 
 
-def progress_json(result: Any) -> dict[str, Any]:
-    row = result.row
+def progress_fields(row: Any, course_progress: int | None = None) -> dict[str, Any]:
+    """A progress row (ORM object or RETURNING row) as the API shows it."""
     return {
         "lesson_id": row.lesson_id,
         "started_at": row.started_at,
@@ -54,8 +54,12 @@ def progress_json(result: Any) -> dict[str, Any]:
         "position": row.position_seconds,
         "watched_seconds": row.watched_seconds,
         "last_seen_at": row.last_seen_at,
-        "course_progress": result.course_progress,
+        "course_progress": course_progress,
     }
+
+
+def progress_json(result: Any) -> dict[str, Any]:
+    return progress_fields(result.row, result.course_progress)
 
 
 def lesson_json(
@@ -84,14 +88,5 @@ def lesson_json(
         row = progress_for_lesson(user.id, lesson.id)
         data["completed"] = bool(row and row.completed_at)
         if row is not None:
-            data["progress"] = {
-                "lesson_id": lesson.id,
-                "started_at": row.started_at,
-                "completed_at": row.completed_at,
-                "completed": row.completed_at is not None,
-                "position": row.position_seconds,
-                "watched_seconds": row.watched_seconds,
-                "last_seen_at": row.last_seen_at,
-                "course_progress": None,
-            }
+            data["progress"] = progress_fields(row)
     return data

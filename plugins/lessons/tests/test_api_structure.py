@@ -49,7 +49,7 @@ def test_markdown_is_sanitised_and_code_highlighted(school, make_course, make_se
     )
     html = r.json["content"]["html"]
     assert "<script" not in html and "javascript:" not in html
-    assert 'class="codehilite"' in html and '<span class="k">def</span>' in html
+    assert 'class="highlight"' in html and '<span class="k">def</span>' in html
 
 
 def test_bad_input_is_refused_with_clear_messages_and_changes_nothing(
