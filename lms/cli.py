@@ -107,11 +107,22 @@ def seed_demo_command(force: bool) -> None:
     users = db.session.scalar(select(func.count()).select_from(User).where(User.role != Role.ADMIN))
     if users and not force:
         raise click.ClickException("The site already has users; use --force to seed anyway.")
+    from lms.setup import admin_exists, create_first_admin
+
+    if not admin_exists():
+        create_first_admin(email=DEMO_ADMIN, password=DEMO_PASSWORD, name="Demo Admin",
+                           site_name="Demo School", via="cli")
+        db.session.commit()
+        click.echo(f"Admin account {DEMO_ADMIN} created.")
     for plugin in lms_state().plugins.values():
         plugin.seed_demo(click.echo)
         db.session.commit()
-    click.echo("Demo data is ready. Accounts use the password 'demo-password-1'.")
+    click.echo(f"Demo data is ready. Sign in as {DEMO_ADMIN}, or as any demo teacher or "
+               f"student@demo.school, with the password {DEMO_PASSWORD!r}.")
 
+
+DEMO_ADMIN = "admin@demo.school"
+DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - documented in the README for the demo school
 
 CORE_COMMANDS = [
     plugins_command,

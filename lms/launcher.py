@@ -104,8 +104,8 @@ def _banner(host: str, port: str, instance: Path) -> None:
   - First start: open {url}/setup to create the school and its admin account.
   - Demo school: in another terminal run
         .venv/bin/flask --app wsgi lms seed-demo
-    then sign in as admin@demo.school, teacher@demo.school or student@demo.school
-    with the password demo-password-1.
+    then sign in as admin@demo.school, amara.okafor@demo.school (instructor)
+    or student@demo.school, with the password demo-password-1.
   - Health: {url}/health    API docs: {url}/api/docs
   - Data lives in {instance}. Stop with Ctrl-C.
 """, flush=True)
