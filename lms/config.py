@@ -65,14 +65,19 @@ def ensure_secret_key(config: Config, instance_path: Path) -> None:
         return
     key_file = instance_path / "secret_key"
     if not key_file.exists():
-        # O_EXCL: two processes starting at once must not write two keys.
+        # Write a private temporary file, then link it into place: the link
+        # fails if another process got there first, and nobody ever reads a
+        # key file that exists but is still empty.
+        tmp = instance_path / f".secret_key.{os.getpid()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
         try:
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(tmp, key_file)
         except FileExistsError:
             pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(48))
+        finally:
+            tmp.unlink()
     config["SECRET_KEY"] = key_file.read_text().strip()
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user
-from fpdf import FPDF
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -57,6 +56,8 @@ def certificate_facts(certificate: Certificate) -> dict[str, Any]:
 
 def build_pdf(facts: dict[str, Any]) -> bytes:
     """Return a one-page landscape A4 certificate."""
+    from fpdf import FPDF  # imported here: fpdf costs ~1 s at start-up, PDFs are rare
+
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_title(f"Certificate {facts['code']}")
     pdf.set_author(facts["school"])
