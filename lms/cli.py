@@ -110,15 +110,22 @@ def seed_demo_command(force: bool) -> None:
     from lms.setup import admin_exists, create_first_admin
 
     if not admin_exists():
-        create_first_admin(email=DEMO_ADMIN, password=DEMO_PASSWORD, name="Demo Admin",
-                           site_name="Demo School", via="cli")
+        create_first_admin(
+            email=DEMO_ADMIN,
+            password=DEMO_PASSWORD,
+            name="Demo Admin",
+            site_name="Demo School",
+            via="cli",
+        )
         db.session.commit()
         click.echo(f"Admin account {DEMO_ADMIN} created.")
     for plugin in lms_state().plugins.values():
         plugin.seed_demo(click.echo)
         db.session.commit()
-    click.echo(f"Demo data is ready. Sign in as {DEMO_ADMIN}, or as any demo teacher or "
-               f"student@demo.school, with the password {DEMO_PASSWORD!r}.")
+    click.echo(
+        f"Demo data is ready. Sign in as {DEMO_ADMIN}, or as any demo teacher or "
+        f"student@demo.school, with the password {DEMO_PASSWORD!r}."
+    )
 
 
 DEMO_ADMIN = "admin@demo.school"

@@ -71,8 +71,12 @@ class Supervisor:
                 self.redis.start()
                 env["REDIS_URL"] = self.redis.url
                 print(f"Embedded Redis on {self.redis.socket}", flush=True)
-            upgrade = subprocess.run([_python(), "-m", "flask", "--app", "wsgi", "lms", "upgrade"],
-                                     env=env, cwd=PROJECT_ROOT, check=False)
+            upgrade = subprocess.run(
+                [_python(), "-m", "flask", "--app", "wsgi", "lms", "upgrade"],
+                env=env,
+                cwd=PROJECT_ROOT,
+                check=False,
+            )
             if upgrade.returncode != 0:
                 print("The database upgrade failed; see the messages above.", file=sys.stderr)
                 return upgrade.returncode
@@ -80,15 +84,36 @@ class Supervisor:
             # One gevent worker serves pages and Socket.IO; see README "Production"
             # for the split into sync page workers and a Socket.IO process.
             web_env = dict(env, SOCKETIO_ASYNC_MODE="gevent")
-            self.spawn("web", [_python(), "-m", "gunicorn", "wsgi:app", "--worker-class", "gevent",
-                               "--workers", "1", "--bind", f"{host}:{port}",
-                               "--graceful-timeout", "5", "--access-logfile", "-"], web_env)
+            self.spawn(
+                "web",
+                [
+                    _python(),
+                    "-m",
+                    "gunicorn",
+                    "wsgi:app",
+                    "--worker-class",
+                    "gevent",
+                    "--workers",
+                    "1",
+                    "--bind",
+                    f"{host}:{port}",
+                    "--graceful-timeout",
+                    "5",
+                    "--access-logfile",
+                    "-",
+                ],
+                web_env,
+            )
             _banner(host, port, instance)
             while not self.stopping:
                 for name, proc in self.children:
                     if proc.poll() is not None and not self.stopping:
-                        print(f"The {name} process exited with code {proc.returncode}; "
-                              "stopping everything.", file=sys.stderr, flush=True)
+                        print(
+                            f"The {name} process exited with code {proc.returncode}; "
+                            "stopping everything.",
+                            file=sys.stderr,
+                            flush=True,
+                        )
                         self.stop()
                         return proc.returncode or 1
                 time.sleep(0.5)
@@ -99,7 +124,8 @@ class Supervisor:
 
 def _banner(host: str, port: str, instance: Path) -> None:
     url = f"http://{host}:{port}"
-    print(f"""
+    print(
+        f"""
   The school site is starting on {url}
   - First start: open {url}/setup to create the school and its admin account.
   - Demo school: in another terminal run
@@ -108,7 +134,9 @@ def _banner(host: str, port: str, instance: Path) -> None:
     or student@demo.school, with the password demo-password-1.
   - Health: {url}/health    API docs: {url}/api/docs
   - Data lives in {instance}. Stop with Ctrl-C.
-""", flush=True)
+""",
+        flush=True,
+    )
 
 
 def main() -> None:

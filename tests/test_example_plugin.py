@@ -29,8 +29,9 @@ print(json.dumps({"hello_status": hello.status_code,
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(args, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True,
-                            timeout=300, check=False)
+    result = subprocess.run(
+        args, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
     assert result.returncode == 0, f"{args} failed:\n{result.stdout}\n{result.stderr}"
     return result
 
@@ -48,8 +49,13 @@ def tables(db_file: Path) -> set[str]:
 @pytest.mark.slow
 def test_example_plugin_install_use_and_uninstall(tmp_path: Path, redis_url: str) -> None:
     db_file = tmp_path / "hello.sqlite3"
-    env = dict(os.environ, LMS_ENV="testing", LMS_INSTANCE_PATH=str(tmp_path),
-               DATABASE_URL=f"sqlite:///{db_file}", REDIS_URL=redis_url)
+    env = dict(
+        os.environ,
+        LMS_ENV="testing",
+        LMS_INSTANCE_PATH=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{db_file}",
+        REDIS_URL=redis_url,
+    )
     env.pop("TEST_DATABASE_URL", None)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     flask = [sys.executable, "-m", "flask", "--app", "wsgi", "lms"]
@@ -65,8 +71,17 @@ def test_example_plugin_install_use_and_uninstall(tmp_path: Path, redis_url: str
         assert {"hello_counters", "alembic_version_hello"} <= tables(db_file)
 
         # The signal receiver counts the new (admin) user.
-        run([*flask, "create-admin", "--email", "head@example.org",
-             "--password", "a-long-admin-password"], env)
+        run(
+            [
+                *flask,
+                "create-admin",
+                "--email",
+                "head@example.org",
+                "--password",
+                "a-long-admin-password",
+            ],
+            env,
+        )
         assert run([*flask, "hello", "count"], env).stdout.strip() == "1"
 
         page = json.loads(run([sys.executable, "-c", PAGE_CHECK], env).stdout)

@@ -39,8 +39,10 @@ def boundary_violations(packages: dict[str, Path]) -> list[str]:
             for module, line in imported_modules(source):
                 top, _, rest = module.partition(".")
                 if top.startswith("lms_") and top != own and rest:
-                    problems.append(f"{source.name}:{line} imports {module}; "
-                                    f"use the public API: from {top} import ...")
+                    problems.append(
+                        f"{source.name}:{line} imports {module}; "
+                        f"use the public API: from {top} import ..."
+                    )
     return problems
 
 

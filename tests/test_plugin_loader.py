@@ -22,20 +22,28 @@ def make_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Write a plugin package to disk and return an EntryPoint for it."""
     monkeypatch.syspath_prepend(str(tmp_path))
 
-    def make(name: str, body: str = "", models: str | None = None,
-             cls: str = "ThePlugin", attrs: str = "") -> EntryPoint:
+    def make(
+        name: str,
+        body: str = "",
+        models: str | None = None,
+        cls: str = "ThePlugin",
+        attrs: str = "",
+    ) -> EntryPoint:
         package = f"lmsfake_{name}_{uuid.uuid4().hex[:8]}"
         root = tmp_path / package
         root.mkdir()
         (root / "__init__.py").write_text("")
-        (root / "plugin.py").write_text(textwrap.dedent(f'''
+        (root / "plugin.py").write_text(
+            textwrap.dedent(f'''
             from flask import Blueprint
             from lms.plugins import Plugin
 
             class ThePlugin(Plugin):
                 """Fake {name}"""
-            ''') + "".join(f"    {line}\n" for line in attrs.splitlines())
-            + textwrap.dedent(body))
+            ''')
+            + "".join(f"    {line}\n" for line in attrs.splitlines())
+            + textwrap.dedent(body)
+        )
         if models is not None:
             (root / "models.py").write_text(textwrap.dedent(models))
         return EntryPoint(name, f"{package}.plugin:{cls}", GROUP)
@@ -73,14 +81,14 @@ def test_duplicate_names_are_refused(test_config, make_plugin):
 
 def test_wrong_table_prefix_is_refused(test_config, make_plugin):
     suffix = uuid.uuid4().hex[:6]
-    models = f'''
+    models = f"""
         from sqlalchemy.orm import Mapped, mapped_column
         from lms.extensions import db
 
         class Thing(db.Model):
             __tablename__ = "things_{suffix}"
             id: Mapped[int] = mapped_column(primary_key=True)
-        '''
+        """
     ep = make_plugin("shop", models=models)
     with pytest.raises(PluginLoadError, match=f"table 'things_{suffix}'.*must start with 'shop_'"):
         build(test_config, [ep])
@@ -123,7 +131,7 @@ def test_enabled_list_naming_an_uninstalled_plugin_is_refused(test_config, make_
 
 def test_disabled_plugin_contributes_nothing(app, create_user, test_config, make_plugin):
     create_user(role="admin")  # past the first-start set-up page
-    page = '''
+    page = """
         bp = Blueprint("page", __name__)
 
         @bp.route("/page-plugin/")
@@ -131,7 +139,7 @@ def test_disabled_plugin_contributes_nothing(app, create_user, test_config, make
             return "page plugin here"
 
         ThePlugin.get_blueprints = lambda self: [bp]
-        '''
+        """
     eps = [make_plugin("page", page), make_plugin("other")]
     enabled = build(test_config, eps, LMS_PLUGINS="page,other")
     assert enabled.test_client().get("/page-plugin/").data == b"page plugin here"
@@ -146,23 +154,23 @@ def test_safe_mode_keeps_only_auth(test_config, make_plugin):
 
 
 def test_blueprint_must_be_named_like_the_plugin(test_config, make_plugin):
-    body = '''
+    body = """
         bp = Blueprint("elsewhere", __name__)
         ThePlugin.get_blueprints = lambda self: [bp]
-        '''
+        """
     with pytest.raises(PluginLoadError, match="blueprint 'elsewhere' must be named 'named'"):
         build(test_config, [make_plugin("named", body)])
 
 
 def test_signal_receivers_fire_only_in_their_own_app(test_config, make_plugin):
-    body = '''
+    body = """
         from lms.signals import user_registered
         HEARD = []
 
         def init(self):
             self.connect(user_registered, lambda sender, **kw: HEARD.append(self.app))
         ThePlugin.init = init
-        '''
+        """
     ep = make_plugin("listener", body)
     first = build(test_config, [ep])
     second = build(test_config, [ep])
@@ -171,5 +179,5 @@ def test_signal_receivers_fire_only_in_their_own_app(test_config, make_plugin):
 
     with second.app_context():
         user_registered.send(object(), via="test")
-    assert module.HEARD == [second]
+    assert [second] == module.HEARD
     assert first is not second
