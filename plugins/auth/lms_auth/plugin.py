@@ -78,5 +78,8 @@ class AuthPlugin(Plugin):
                 NavItem("Sign out", "auth.logout", order=95, visible=signed_in),
             ]
         if menu == "admin":
-            return [NavItem("Instructor applications", "auth.admin_applications", visible=admins)]
+            return [
+                NavItem("Instructor applications", "auth.admin_applications", visible=admins),
+                NavItem("Sign-in log", "auth.admin_login_attempts", order=90, visible=admins),
+            ]
         return []

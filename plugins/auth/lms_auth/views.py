@@ -42,6 +42,7 @@ from lms_auth.models import (
     ApplicationStatus,
     AuthIdentity,
     AuthInstructorApplication,
+    AuthLoginAttempt,
     EmailTokenPurpose,
 )
 from lms_auth.services import AuthError
@@ -495,3 +496,21 @@ def admin_decide(application_id: int) -> Response:
         ]
         flash(" ".join(messages), "error")
     return redirect(url_for("auth.admin_applications"))
+
+
+@bp.route("/admin/login-attempts")
+@admin_required
+def admin_login_attempts() -> str:
+    """The sign-in log: who tried, from where, when, and how it went."""
+    query = request.args.get("q", "").strip()[:254]
+    stmt = select(AuthLoginAttempt).order_by(
+        AuthLoginAttempt.created_at.desc(), AuthLoginAttempt.id.desc()
+    )
+    if query and not rules.has_control_chars(query):
+        stmt = stmt.where(AuthLoginAttempt.login.ilike(f"%{_escape_like(query)}%", escape="\\"))
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    return render_template("auth/admin_login_attempts.html", page=page, q=query)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
