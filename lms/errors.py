@@ -88,6 +88,9 @@ class ServiceError(Exception):
 
 
 def handle_service_error(exc: ServiceError) -> Response | tuple[str, int]:
+    from lms.extensions import db
+
+    db.session.rollback()  # a refused action changes nothing
     return handle_http_exception(
         ApiError(exc.status, exc.message, code=exc.code, fields=exc.fields)
     )

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from lms.errors import ServiceError
 from lms.extensions import db
 from lms.models import User, utcnow
 from lms_catalog import signals
@@ -43,22 +44,8 @@ _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
-class CatalogError(Exception):
-    """A refused action, with a message for people and a code for programs."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str = "invalid",
-        status: int = 400,
-        fields: dict[str, list[str]] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
-        self.fields = fields
+class CatalogError(ServiceError):
+    """A refused action of this plugin (see lms.errors.ServiceError)."""
 
 
 def _invalid(field: str, message: str) -> CatalogError:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
+from lms.errors import ServiceError
 from lms.extensions import db
 from lms.models import utcnow
 from lms.tasks import enqueue_after_commit
@@ -31,22 +32,8 @@ SECTIONS_MAX = 200
 LESSONS_PER_SECTION_MAX = 500
 
 
-class LessonError(Exception):
-    """A refused action, with a message for people and a code for programs."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str = "invalid",
-        status: int = 400,
-        fields: dict[str, list[str]] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
-        self.fields = fields
+class LessonError(ServiceError):
+    """A refused action of this plugin (see lms.errors.ServiceError)."""
 
 
 def invalid(
