@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from lms.api import ApiBlueprint, ApiError, page_of, page_schema, require_user
 from lms.extensions import db
-from lms.models import Role, User
+from lms.models import User
+from lms.permissions import has_permission
 from lms_auth import limits, rules, services
 from lms_auth.models import AuthInstructorApplication
 from lms_auth.schemas import (
@@ -297,9 +298,9 @@ def my_applications() -> Any:
     return page_of(stmt, {"page": 1, "per_page": 100})
 
 
-def _require_admin() -> User:
+def _require_reviewer() -> User:
     user = require_user()
-    if user.role != Role.ADMIN:
+    if not has_permission("auth.review_applications", user):
         raise ApiError(403, "Only administrators may do that.")
     return user
 
@@ -309,7 +310,7 @@ def _require_admin() -> User:
 @blp.response(200, page_schema(ApplicationSchema, "AdminApplicationPage"))
 def admin_list(args: dict[str, Any]) -> Any:
     """Applications by status (default: pending), oldest first."""
-    _require_admin()
+    _require_reviewer()
     stmt = (
         select(AuthInstructorApplication)
         .where(AuthInstructorApplication.status == args["status"])
@@ -319,7 +320,7 @@ def admin_list(args: dict[str, Any]) -> Any:
 
 
 def _decide(application_id: int, approve: bool, note: str) -> Any:
-    admin = _require_admin()
+    admin = _require_reviewer()
     application = services.get_application(application_id)
     if application is None:
         raise ApiError(404, "No such application.")

@@ -56,12 +56,14 @@ def _config(key: str) -> Callable[[], str]:
     return lambda: current_app.config[key]
 
 
-def _limit(config_key: str, scope: str, key_func: Callable[[], str]) -> Any:
+def _limit(
+    config_key: str, scope: str, key_func: Callable[[], str], methods: list[str] | None = None
+) -> Any:
     return limiter.shared_limit(
         _config(config_key),
         scope=scope,
         key_func=key_func,
-        methods=["POST"],
+        methods=methods or ["POST"],
         deduct_when=_counted,
     )
 
@@ -73,8 +75,10 @@ register_per_ip = _limit("AUTH_REGISTER_LIMIT_IP", "auth-register-ip", get_remot
 register_per_email = _limit("AUTH_REGISTER_LIMIT_ACCOUNT", "auth-register-email", email_key)
 forgot_per_ip = _limit("AUTH_FORGOT_LIMIT_IP", "auth-forgot-ip", get_remote_address)
 forgot_per_email = _limit("AUTH_FORGOT_LIMIT_ACCOUNT", "auth-forgot-email", email_key)
-# Guessing reset/verification links, and minting tokens.
-token_per_ip = _limit("AUTH_TOKEN_LIMIT_IP", "auth-token-ip", get_remote_address)
+# Guessing reset/verification links (opened with GET from mails), and minting tokens.
+token_per_ip = _limit(
+    "AUTH_TOKEN_LIMIT_IP", "auth-token-ip", get_remote_address, methods=["GET", "POST"]
+)
 
 
 def _user_key() -> str:

@@ -32,6 +32,12 @@ class AuthPlugin(Plugin):
     and a log of sign-in attempts; instructor applications.
     """
 
+    # Admins hold every permission; a school may grant these to other roles.
+    permissions = {
+        "auth.review_applications": ("Approve or reject instructor applications", ()),
+        "auth.read_login_log": ("Read the sign-in log", ()),
+    }
+
     default_config = {
         # Token lifetimes.
         "AUTH_RESET_TOKEN_HOURS": 1,

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from lms.extensions import db
 from lms.models import User
-from lms.permissions import admin_required, login_required
+from lms.permissions import login_required, permission_required
 from lms.storage import get_storage
 from lms_auth import limits, oauth, rules, services
 from lms_auth.avatars import AvatarError, save_avatar
@@ -449,7 +449,7 @@ def instructor_application() -> Page:
 
 
 @bp.route("/admin/applications")
-@admin_required
+@permission_required("auth.review_applications")
 def admin_applications() -> str:
     status = request.args.get("status", "pending")
     if status not in {s.value for s in ApplicationStatus}:
@@ -471,7 +471,7 @@ def admin_applications() -> str:
 
 
 @bp.route("/admin/applications/<int:application_id>", methods=["POST"])
-@admin_required
+@permission_required("auth.review_applications")
 def admin_decide(application_id: int) -> Response:
     application = services.get_application(application_id)
     if application is None:
@@ -499,7 +499,7 @@ def admin_decide(application_id: int) -> Response:
 
 
 @bp.route("/admin/login-attempts")
-@admin_required
+@permission_required("auth.read_login_log")
 def admin_login_attempts() -> str:
     """The sign-in log: who tried, from where, when, and how it went."""
     query = request.args.get("q", "").strip()[:254]
