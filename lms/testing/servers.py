@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -116,3 +117,23 @@ def moto_s3_server() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()
+
+
+_LINK_RE = re.compile(r"https?://\S+")
+
+
+def link_in(message: Message, path_part: str) -> str:
+    """The first link in a mail's text part whose URL contains `path_part`.
+
+    Also checks that the HTML part carries the same link: people read either.
+    """
+    for url in _LINK_RE.findall(text_part(message)):
+        if path_part in url:
+            assert url in html_part(message), "the HTML part carries the same link"
+            return url
+    raise AssertionError(f"no link containing {path_part!r} in:\n{text_part(message)}")
+
+
+def path_of(url: str) -> str:
+    """'http://localhost/auth/verify/x' -> '/auth/verify/x' (for the Flask test client)."""
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-
-from lms.testing.servers import html_part, text_part
-
-LINK_RE = re.compile(r"https?://\S+")
 
 
 @pytest.fixture(autouse=True)
@@ -23,20 +18,6 @@ def _school_is_set_up(app: Flask) -> None:
     with app.app_context():
         set_setting("core", "setup_done", True)
         db.session.commit()
-
-
-def link_in(message: Any, path_part: str) -> str:
-    """The first link in a mail's text part whose URL contains `path_part`."""
-    for url in LINK_RE.findall(text_part(message)):
-        if path_part in url:
-            assert url in html_part(message), "the HTML part carries the same link"
-            return url
-    raise AssertionError(f"no link containing {path_part!r} in:\n{text_part(message)}")
-
-
-def path_of(url: str) -> str:
-    """'http://localhost/auth/verify/x' -> '/auth/verify/x' (for the Flask test client)."""
-    return "/" + url.split("://", 1)[1].split("/", 1)[1]
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ import re
 
 from lms.extensions import db
 from lms.models import User
-
-from .conftest import link_in
+from lms.testing.servers import link_in
 
 PASSWORD = "violet-lantern-harbour-42"
 NEW_PASSWORD = "copper-meadow-falcon-77"

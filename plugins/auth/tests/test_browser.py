@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import link_in
+from lms.testing.servers import link_in
 
 pytestmark = pytest.mark.browser
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 import pytest
 import requests
 from lms_auth.models import AuthIdentity, AuthLoginAttempt
+from lms_auth.testing import LocalOAuthProvider
 
 from lms.extensions import db
 from lms.models import User
 from lms.testing.plugin import DEFAULT_PASSWORD
-
-from .conftest import path_of
-from .oauth_provider import LocalOAuthProvider
+from lms.testing.servers import path_of
 
 
 @pytest.fixture

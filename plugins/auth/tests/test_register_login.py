@@ -7,8 +7,7 @@ from lms_auth.models import AuthLoginAttempt
 from lms.extensions import db
 from lms.models import User
 from lms.testing.plugin import DEFAULT_PASSWORD
-
-from .conftest import link_in, path_of
+from lms.testing.servers import link_in, path_of
 
 GOOD_PASSWORD = "violet-lantern-harbour-42"
 

@@ -13,8 +13,7 @@ from lms_auth.rules import common_passwords, password_problem
 from lms.extensions import db
 from lms.models import Task, User, utcnow
 from lms.passwords import _hasher
-
-from .conftest import link_in, path_of
+from lms.testing.servers import link_in, path_of
 
 GOOD = "violet-lantern-harbour-42"
 
