@@ -31,7 +31,14 @@ from lms.state import lms_state
 from lms_catalog import services
 from lms_catalog.forms import LANGUAGES, CourseEditForm, CourseForm
 from lms_catalog.models import Course, CourseInstructor, Enrollment
-from lms_catalog.search import SORTS, catalog_statement, parse_query, published
+from lms_catalog.search import (
+    CARD_LOAD_OPTIONS,
+    SORTS,
+    catalog_statement,
+    instructor_names,
+    parse_query,
+    published,
+)
 from lms_catalog.services import CatalogError
 from lms_catalog.thumbnails import save_thumbnail
 
@@ -99,11 +106,15 @@ def catalog() -> str:
     categories = services.list_categories()
     per_page = current_app.config["LMS_PER_PAGE"]
     page = db.paginate(
-        catalog_statement(query), page=_page_number(), per_page=per_page, error_out=False
+        catalog_statement(query).options(*CARD_LOAD_OPTIONS),
+        page=_page_number(),
+        per_page=per_page,
+        error_out=False,
     )
     return render_template(
         "catalog/catalog.html",
         page=page,
+        instructors=instructor_names([course.id for course in page.items]),
         query=query,
         categories=categories,
         sorts=SORTS,
