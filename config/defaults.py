@@ -56,6 +56,9 @@ LMS_FRAME_SOURCES = [
 ]
 # The school's name until an admin sets one on the set-up page.
 LMS_SITE_NAME = "Our School"
+# How long a process keeps site settings (the school's name...) before reading
+# them again; a change made in one process shows in the others within this time.
+LMS_SETTINGS_CACHE_SECONDS = 10
 # Items per page on list pages and API lists (and the largest a client may ask).
 LMS_PER_PAGE = 24
 LMS_MAX_PER_PAGE = 100

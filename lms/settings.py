@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from flask import g, has_request_context
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import select
 
 from lms.extensions import db
@@ -32,16 +33,38 @@ def _cache() -> dict[tuple[str, str], Any]:
     return g._lms_settings
 
 
+def _shared_cache() -> dict[tuple[str, str], tuple[Any, float]]:
+    return lms_state().settings_cache
+
+
+def clear_settings_cache(app: Flask | None = None) -> None:
+    """Forget every cached setting of this process (tests empty the database under it)."""
+    lms_state(app).settings_cache.clear()
+
+
 def get_setting(namespace: str, key: str) -> Any:
-    """Return a setting's stored value, or its declared default."""
+    """Return a setting's stored value, or its declared default.
+
+    Every page reads a few settings (the school's name...), so values are kept
+    per process for LMS_SETTINGS_CACHE_SECONDS: other processes see a change
+    within that time, this one at once.
+    """
     cache = _cache()
     if (namespace, key) in cache:
         return cache[(namespace, key)]
+    shared = _shared_cache()
+    hit = shared.get((namespace, key))
+    if hit is not None and hit[1] > time.monotonic():
+        cache[(namespace, key)] = hit[0]
+        return hit[0]
     row = db.session.scalar(
         select(Setting).where(Setting.namespace == namespace, Setting.key == key)
     )
     value = row.value if row else _defaults(namespace).get(key)
     cache[(namespace, key)] = value
+    ttl = current_app.config["LMS_SETTINGS_CACHE_SECONDS"]
+    if ttl > 0:
+        shared[(namespace, key)] = (value, time.monotonic() + ttl)
     return value
 
 
@@ -57,4 +80,6 @@ def set_setting(namespace: str, key: str, value: Any) -> None:
     else:
         row.value = value
     _cache()[(namespace, key)] = value
+    # Not stored in the shared cache: the transaction may still roll back.
+    _shared_cache().pop((namespace, key), None)
     db.session.flush()

@@ -144,6 +144,9 @@ def _isolate_each_test(request: pytest.FixtureRequest) -> Iterator[None]:
     app: Flask = request.getfixturevalue("app")
     clean_database(app)
     from lms.redis_store import get_redis
+    from lms.settings import clear_settings_cache
+
+    clear_settings_cache(app)
 
     get_redis(app).flushdb()
     for folder in ("mail", "storage"):

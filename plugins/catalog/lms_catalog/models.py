@@ -42,6 +42,11 @@ class Category(db.Model):
         return f"<Category {self.slug}>"
 
 
+def price_label(price_cents: int) -> str:
+    """How a price reads on a card: "Free" or "29.00"."""
+    return "Free" if price_cents == 0 else f"{price_cents / 100:.2f}"
+
+
 class CourseInstructor(db.Model):
     """One instructor of a course; a course may have several (the owner is the first)."""
 
@@ -113,6 +118,14 @@ class Course(db.Model):
         return [link.user for link in self.instructor_links]
 
     @property
+    def instructor_names(self) -> str:
+        return ", ".join(user.display_name for user in self.instructors)
+
+    @property
+    def category_name(self) -> str | None:
+        return self.category.name if self.category else None
+
+    @property
     def instructor_ids(self) -> set[int]:
         return {link.user_id for link in self.instructor_links}
 
@@ -130,7 +143,7 @@ class Course(db.Model):
 
     @property
     def price_label(self) -> str:
-        return "Free" if self.is_free else f"{self.price_cents / 100:.2f}"
+        return price_label(self.price_cents)
 
     # --- who may do what ------------------------------------------------------
     def is_staff(self, user: Any) -> bool:

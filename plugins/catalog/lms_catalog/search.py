@@ -15,21 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal_column, or_, select
-from sqlalchemy.orm import defer, noload
+from sqlalchemy.orm import aliased
 
 from lms.extensions import db
 from lms.models import User
-from lms_catalog.models import LEVELS, Category, Course, CourseInstructor
-
-# The catalog page's cards show neither the long Markdown texts nor the
-# instructors' accounts, only their names (see instructor_names()): loading
-# full objects for them took half of the page's time (bench/catalog.py).
-CARD_LOAD_OPTIONS = (
-    defer(Course.description_md),
-    defer(Course.outcomes_md),
-    defer(Course.review_feedback),
-    noload(Course.instructor_links),
-)
+from lms.pagination import Page
+from lms_catalog.models import LEVELS, Category, Course, CourseInstructor, price_label
 
 SORTS = {
     "relevance": "Best match",
@@ -198,6 +189,62 @@ def catalog_statement(query: CatalogQuery) -> Select[Any]:
         order = [Course.published_at.desc()]
     # A unique tie-breaker keeps pages stable: no course shows up on two pages.
     return stmt.order_by(*order, Course.id.desc())
+
+
+@dataclass(frozen=True, slots=True)
+class CourseCard:
+    """What a catalog card shows, read as plain rows.
+
+    The catalog page lists many courses; building full ORM objects (Markdown
+    texts, instructors' accounts) for them took most of its time
+    (bench/catalog.py), so it reads just these columns instead. The names match
+    Course's, so the same card macro renders either.
+    """
+
+    id: int
+    slug: str
+    title: str
+    subtitle: str | None
+    level: str
+    language: str
+    price_cents: int
+    enrollment_count: int
+    rating_average: float
+    rating_count: int
+    thumbnail_key: str | None
+    status: str
+    category_name: str | None
+    instructor_names: str
+
+    @property
+    def is_free(self) -> bool:
+        return self.price_cents == 0
+
+    @property
+    def price_label(self) -> str:
+        return price_label(self.price_cents)
+
+
+_CARD_COLUMNS = (
+    Course.id, Course.slug, Course.title, Course.subtitle, Course.level, Course.language,
+    Course.price_cents, Course.enrollment_count, Course.rating_average, Course.rating_count,
+    Course.thumbnail_key, Course.status,
+)  # fmt: skip
+
+
+def course_cards(stmt: Select[Any], page: int, per_page: int) -> Page[CourseCard]:
+    """Run a catalog_statement() for one page of cards: count, rows, instructor names."""
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    category = aliased(Category)  # the statement may already join Category to filter
+    rows = db.session.execute(
+        stmt.with_only_columns(*_CARD_COLUMNS, category.name, maintain_column_froms=True)
+        .outerjoin(category, category.id == Course.category_id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    names = instructor_names([row[0] for row in rows])
+    cards = [CourseCard(*row, instructor_names=names.get(row[0], "")) for row in rows]
+    return Page(cards, page=page, per_page=per_page, total=total or 0)
 
 
 def instructor_names(course_ids: list[int]) -> dict[int, str]:

@@ -26,16 +26,16 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.routing import BuildError
 
 from lms.extensions import db
+from lms.pagination import page_number
 from lms.permissions import ensure_can, login_required, role_required
 from lms.state import lms_state
 from lms_catalog import services
 from lms_catalog.forms import LANGUAGES, CourseEditForm, CourseForm
 from lms_catalog.models import Course, CourseInstructor, Enrollment
 from lms_catalog.search import (
-    CARD_LOAD_OPTIONS,
     SORTS,
     catalog_statement,
-    instructor_names,
+    course_cards,
     parse_query,
     published,
 )
@@ -89,11 +89,6 @@ def template_globals() -> dict[str, Any]:
     }
 
 
-def _page_number() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) <= 100000 else 1
-
-
 # --- the public catalog ------------------------------------------------------------------
 
 
@@ -105,16 +100,10 @@ def catalog() -> str:
             flash(message, "error")
     categories = services.list_categories()
     per_page = current_app.config["LMS_PER_PAGE"]
-    page = db.paginate(
-        catalog_statement(query).options(*CARD_LOAD_OPTIONS),
-        page=_page_number(),
-        per_page=per_page,
-        error_out=False,
-    )
+    page = course_cards(catalog_statement(query), page_number(request.args.get("page")), per_page)
     return render_template(
         "catalog/catalog.html",
         page=page,
-        instructors=instructor_names([course.id for course in page.items]),
         query=query,
         categories=categories,
         sorts=SORTS,
@@ -248,7 +237,10 @@ def my_courses() -> str:
         )
     )
     page = db.paginate(
-        stmt, page=_page_number(), per_page=current_app.config["LMS_PER_PAGE"], error_out=False
+        stmt,
+        page=page_number(request.args.get("page")),
+        per_page=current_app.config["LMS_PER_PAGE"],
+        error_out=False,
     )
     return render_template("catalog/my_courses.html", page=page, enrollments=page.items)
 
@@ -306,7 +298,7 @@ def course_students(slug: str) -> str:
     course = _course_or_404(slug, "edit")
     page = db.paginate(
         _students_statement(course),
-        page=_page_number(),
+        page=page_number(request.args.get("page")),
         per_page=STUDENTS_PER_PAGE,
         error_out=False,
     )
