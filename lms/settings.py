@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context
+from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
+from lms.cache import forget, remember
 from lms.extensions import db
 from lms.models.setting import Setting
 from lms.state import lms_state
@@ -33,39 +33,32 @@ def _cache() -> dict[tuple[str, str], Any]:
     return g._lms_settings
 
 
-def _shared_cache() -> dict[tuple[str, str], tuple[Any, float]]:
-    return lms_state().settings_cache
-
-
-def clear_settings_cache(app: Flask | None = None) -> None:
-    """Forget every cached setting of this process (tests empty the database under it)."""
-    lms_state(app).settings_cache.clear()
-
-
 def get_setting(namespace: str, key: str) -> Any:
     """Return a setting's stored value, or its declared default.
 
     Every page reads a few settings (the school's name...), so values are kept
-    per process for LMS_SETTINGS_CACHE_SECONDS: other processes see a change
-    within that time, this one at once.
+    per process for LMS_SETTINGS_CACHE_SECONDS (lms.cache): other processes see
+    a change within that time, this one at once.
     """
     cache = _cache()
-    if (namespace, key) in cache:
-        return cache[(namespace, key)]
-    shared = _shared_cache()
-    hit = shared.get((namespace, key))
-    if hit is not None and hit[1] > time.monotonic():
-        cache[(namespace, key)] = hit[0]
-        return hit[0]
+    if (namespace, key) not in cache:
+        cache[(namespace, key)] = remember(
+            _cache_key(namespace, key),
+            current_app.config["LMS_SETTINGS_CACHE_SECONDS"],
+            lambda: _load(namespace, key),
+        )
+    return cache[(namespace, key)]
+
+
+def _cache_key(namespace: str, key: str) -> str:
+    return f"setting:{namespace}:{key}"
+
+
+def _load(namespace: str, key: str) -> Any:
     row = db.session.scalar(
         select(Setting).where(Setting.namespace == namespace, Setting.key == key)
     )
-    value = row.value if row else _defaults(namespace).get(key)
-    cache[(namespace, key)] = value
-    ttl = current_app.config["LMS_SETTINGS_CACHE_SECONDS"]
-    if ttl > 0:
-        shared[(namespace, key)] = (value, time.monotonic() + ttl)
-    return value
+    return row.value if row else _defaults(namespace).get(key)
 
 
 def set_setting(namespace: str, key: str, value: Any) -> None:
@@ -80,6 +73,6 @@ def set_setting(namespace: str, key: str, value: Any) -> None:
     else:
         row.value = value
     _cache()[(namespace, key)] = value
-    # Not stored in the shared cache: the transaction may still roll back.
-    _shared_cache().pop((namespace, key), None)
+    # Not stored in the process cache: the transaction may still roll back.
+    forget(_cache_key(namespace, key))
     db.session.flush()

@@ -34,8 +34,8 @@ class LmsState:
     registries: dict[str, Any] = field(default_factory=dict)
     # Signal receivers connected by this app's plugins, to disconnect on teardown.
     receivers: list[tuple[Any, Callable[..., Any]]] = field(default_factory=list)
-    # Site settings read recently: {(namespace, key): (value, expires_at)}.
-    settings_cache: dict[tuple[str, str], tuple[Any, float]] = field(default_factory=dict)
+    # lms.cache: {key: (value, expires_at)}.
+    cache: dict[str, tuple[Any, float]] = field(default_factory=dict)
     redis: redis.Redis | None = None
     storage: Any = None
 

@@ -143,10 +143,10 @@ def _isolate_each_test(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     app: Flask = request.getfixturevalue("app")
     clean_database(app)
+    from lms.cache import clear
     from lms.redis_store import get_redis
-    from lms.settings import clear_settings_cache
 
-    clear_settings_cache(app)
+    clear(app)
 
     get_redis(app).flushdb()
     for folder in ("mail", "storage"):

@@ -11,11 +11,12 @@ import logging
 import re
 import secrets
 import unicodedata
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from lms.cache import forget_after_commit, remember
 from lms.errors import ServiceError
 from lms.extensions import db
 from lms.models import User, utcnow
@@ -377,6 +378,7 @@ def clean_category_name(name: Any) -> str:
 
 
 def create_category(name: Any) -> Category:
+    forget_after_commit(_CATEGORY_CHOICES)
     name = clean_category_name(name)
     slug = slugify(name)
     clash = db.session.scalar(
@@ -393,6 +395,7 @@ def create_category(name: Any) -> Category:
 
 
 def rename_category(category: Category, name: Any) -> None:
+    forget_after_commit(_CATEGORY_CHOICES)
     name = clean_category_name(name)
     slug = slugify(name)
     clash = db.session.scalar(
@@ -408,6 +411,7 @@ def rename_category(category: Category, name: Any) -> None:
 
 
 def delete_category(category: Category) -> int:
+    forget_after_commit(_CATEGORY_CHOICES)
     """Delete a category; its courses become uncategorised. Return how many."""
     count = db.session.scalar(
         select(func.count()).select_from(Course).where(Course.category_id == category.id)
@@ -422,6 +426,28 @@ def delete_category(category: Category) -> int:
 
 def list_categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.name)))
+
+
+_CATEGORY_CHOICES = "catalog:category-choices"
+
+
+def category_choices() -> list[CategoryChoice]:
+    """(slug, name) of every category, for filters on every catalog page (cached 60 s)."""
+    return remember(
+        _CATEGORY_CHOICES,
+        60,
+        lambda: [
+            CategoryChoice(slug, name)
+            for slug, name in db.session.execute(
+                select(Category.slug, Category.name).order_by(Category.name)
+            )
+        ],
+    )
+
+
+class CategoryChoice(NamedTuple):
+    slug: str
+    name: str
 
 
 # --- enrolment ---------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ def catalog() -> str:
     for messages in errors.values():
         for message in messages:
             flash(message, "error")
-    categories = services.list_categories()
+    categories = services.category_choices()
     per_page = current_app.config["LMS_PER_PAGE"]
     page = course_cards(catalog_statement(query), page_number(request.args.get("page")), per_page)
     return render_template(

@@ -73,11 +73,11 @@ def seed_courses(app: Any, count: int, instructors: list[Any], students: list[An
 
 
 def statements_for(app: Any, client: Any, url: str) -> list[str]:
+    from lms.cache import clear
     from lms.extensions import db
-    from lms.settings import clear_settings_cache
 
-    # Count the worst case: a process that has not cached the site settings yet.
-    clear_settings_cache(app)
+    # Count the worst case: a process that has cached nothing yet.
+    clear(app)
     seen: list[str] = []
 
     def record(_conn, _cursor, statement, _params, _context, _many) -> None:
