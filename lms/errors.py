@@ -173,7 +173,8 @@ def handle_http_exception(exc: HTTPException) -> Response | tuple[str, int]:
         if fields is None and isinstance(data, dict) and "messages" in data:
             fields = _flatten_webargs(data["messages"])
         message = _message(exc)
-        if status == 422 and fields and message == exc.description:
+        if status == 422 and fields and not isinstance(exc, ApiError):
+            # webargs' own description is written for developers.
             message = "Some of the values are not valid."
         return json_error(status, message, getattr(exc, "error_code", None), fields, headers)
     # A school may override one status with <instance>/templates/errors/<status>.html.

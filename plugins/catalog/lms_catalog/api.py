@@ -15,7 +15,6 @@ from lms.markup import render_markdown
 from lms_catalog import services
 from lms_catalog.models import LEVELS, STATUSES, Certificate, Course, Enrollment
 from lms_catalog.search import PRICES, QUERY_MAX, SORTS, catalog_statement, parse_query
-from lms_catalog.services import CatalogError
 from lms_catalog.thumbnails import save_thumbnail, thumbnail_url
 
 blp = ApiBlueprint(
@@ -26,8 +25,8 @@ blp = ApiBlueprint(
 )
 
 
-def _raise(exc: CatalogError) -> None:
-    raise ApiError(exc.status, exc.message, code=exc.code, fields=exc.fields) from exc
+# Refusals from the services (CatalogError, a core ServiceError) need no
+# handling here: the core answers them as {"error": ...} and rolls back.
 
 
 # --- schemas -------------------------------------------------------------------------------------
@@ -217,10 +216,7 @@ def list_categories() -> list[Any]:
 def create_course(data: dict[str, Any]) -> Course:
     """Create a draft course (instructors)."""
     user = require_user()
-    try:
-        course = services.create_course(user, data)
-    except CatalogError as exc:
-        _raise(exc)
+    course = services.create_course(user, data)
     _commit()
     return course
 
@@ -241,13 +237,9 @@ def update_course(data: dict[str, Any], slug: str) -> Course:
     featured = data.pop("is_featured", None)
     if featured is not None and not current_user.is_admin:
         raise ApiError(403, "Only admins can feature a course.", code="forbidden")
-    try:
-        services.update_course(course, data)
-        if featured is not None:
-            services.set_featured(course, featured)
-    except CatalogError as exc:
-        db.session.rollback()
-        _raise(exc)
+    services.update_course(course, data)
+    if featured is not None:
+        services.set_featured(course, featured)
     _commit()
     return course
 
@@ -273,11 +265,7 @@ def upload_thumbnail(slug: str) -> Course:
             'Send the image as the multipart field "file".',
             fields={"file": ["Missing file."]},
         )
-    try:
-        save_thumbnail(course, upload.stream)
-    except CatalogError as exc:
-        db.session.rollback()
-        _raise(exc)
+    save_thumbnail(course, upload.stream)
     _commit()
     return course
 
@@ -287,10 +275,7 @@ def upload_thumbnail(slug: str) -> Course:
 def submit_course(slug: str) -> Course:
     """Send a draft to the admins for review."""
     course = _editable_course(slug)
-    try:
-        services.submit_for_review(course, current_user)
-    except CatalogError as exc:
-        _raise(exc)
+    services.submit_for_review(course, current_user)
     _commit()
     return course
 
@@ -329,10 +314,7 @@ def _moderated(slug: str) -> tuple[Course, Any]:
 def approve_course(slug: str) -> Course:
     """Publish a course waiting for review."""
     course, user = _moderated(slug)
-    try:
-        services.approve(course, user)
-    except CatalogError as exc:
-        _raise(exc)
+    services.approve(course, user)
     _commit()
     return course
 
@@ -343,10 +325,7 @@ def approve_course(slug: str) -> Course:
 def reject_course(data: dict[str, Any], slug: str) -> Course:
     """Send a course back to draft with feedback for its instructors."""
     course, user = _moderated(slug)
-    try:
-        services.reject(course, user, data["feedback"])
-    except CatalogError as exc:
-        _raise(exc)
+    services.reject(course, user, data["feedback"])
     _commit()
     return course
 
@@ -357,10 +336,7 @@ def reject_course(data: dict[str, Any], slug: str) -> Course:
 def unpublish_course(data: dict[str, Any], slug: str) -> Course:
     """Take a published course out of the catalog (back to draft)."""
     course, user = _moderated(slug)
-    try:
-        services.unpublish(course, user, data.get("reason", ""))
-    except CatalogError as exc:
-        _raise(exc)
+    services.unpublish(course, user, data.get("reason", ""))
     _commit()
     return course
 
@@ -370,10 +346,7 @@ def unpublish_course(data: dict[str, Any], slug: str) -> Course:
 def restore_course(slug: str) -> Course:
     """Bring back a deleted course (as a draft)."""
     course, user = _moderated(slug)
-    try:
-        services.restore(course, user)
-    except CatalogError as exc:
-        _raise(exc)
+    services.restore(course, user)
     _commit()
     return course
 
@@ -398,10 +371,7 @@ def enroll(slug: str) -> Any:
                 f"This is a paid course. Complete the payment at {checkout} to enrol.",
                 code="payment_required",
             )
-    try:
-        enrollment, created = services.enroll(user, course, via="api")
-    except CatalogError as exc:
-        _raise(exc)
+    enrollment, created = services.enroll(user, course, via="api")
     _commit()
     return enrollment, 201 if created else 200
 

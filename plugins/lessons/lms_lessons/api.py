@@ -8,7 +8,6 @@ from flask import current_app, request
 from flask.views import MethodView
 
 from lms.api import ApiBlueprint, ApiError, require_user
-from lms.errors import json_error
 from lms.extensions import db
 from lms_lessons import access, files, services, tracking
 from lms_lessons.builtin_types import attach_file
@@ -33,10 +32,8 @@ blp = ApiBlueprint(
 )
 
 
-@blp.errorhandler(services.LessonError)
-def _lesson_error(exc: services.LessonError) -> Any:
-    db.session.rollback()
-    return json_error(exc.status, exc.message, exc.code, exc.fields)
+# Refusals from the services (LessonError, a core ServiceError) need no
+# handler here: the core answers them as {"error": ...} and rolls back.
 
 
 def _user() -> Any:
