@@ -44,6 +44,17 @@ def home() -> str:
     return render_template("core/home.html")
 
 
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico on pages that do not name an icon (the API docs)."""
+    return send_from_directory(
+        Path(current_app.static_folder or "static"),
+        "favicon.svg",
+        mimetype="image/svg+xml",
+        max_age=86400,
+    )
+
+
 @bp.route("/health")
 @limiter.exempt
 def health() -> tuple[Response, int]:

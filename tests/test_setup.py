@@ -138,3 +138,9 @@ def test_create_admin_promotes_an_existing_account(app, create_user):
     assert _users(app) == [("teacher@example.org", Role.ADMIN)]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_favicon_is_served_for_pages_that_do_not_name_one(client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml" and response.data.startswith(b"<svg")
