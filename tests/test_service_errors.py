@@ -34,3 +34,27 @@ def test_service_error_becomes_a_json_error_and_rolls_back(app, test_config) -> 
     }
     with refusing.app_context():
         assert db.session.scalar(select(func.count()).select_from(Setting)) == 0
+
+
+def test_attempt_commits_and_flashes_or_rolls_back_and_says_why(app) -> None:
+    from flask import get_flashed_messages
+
+    from lms.actions import attempt
+
+    def add(key: str) -> None:
+        db.session.add(Setting(namespace="core", key=key, value=1))
+        db.session.flush()
+
+    def refuse() -> None:
+        add("refused")
+        raise ServiceError("Not now.")
+
+    with app.test_request_context("/", method="POST"):
+        assert attempt(lambda: add("kept"), "Saved.") is True
+        assert attempt(refuse, "never shown") is False
+        assert get_flashed_messages(with_categories=True) == [
+            ("success", "Saved."),
+            ("error", "Not now."),
+        ]
+        keys = db.session.scalars(select(Setting.key)).all()
+    assert keys == ["kept"]

@@ -27,6 +27,7 @@ from oauthlib.oauth2 import OAuth2Error
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from lms.actions import attempt
 from lms.extensions import db
 from lms.models import User, utcnow
 from lms_auth import services
@@ -226,14 +227,10 @@ def complete_sign_in(provider: str, profile: ProviderProfile) -> Response:
     email = _clean_email(profile)
     identity = find_identity(provider, profile.provider_user_id)
     if current_user.is_authenticated:
-        try:
-            link_identity(current_user._get_current_object(), provider, profile)  # type: ignore[attr-defined]
-        except AuthError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(f"{title} is now connected to your account.", "success")
+        attempt(
+            lambda: link_identity(current_user._get_current_object(), provider, profile),  # type: ignore[attr-defined]
+            f"{title} is now connected to your account.",
+        )
         return redirect(url_for("auth.connections"))
 
     login_label = email or profile.login or f"{provider}:{profile.provider_user_id}"

@@ -18,6 +18,7 @@ from flask_login import current_user, login_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from lms.actions import attempt
 from lms.extensions import db
 from lms.models import User
 from lms.permissions import login_required, permission_required
@@ -385,14 +386,10 @@ def connections() -> str:
 def unlink(provider: str) -> Response:
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            oauth.unlink(_me(), provider)
-        except AuthError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(f"{oauth.provider_title(provider)} is no longer connected.", "success")
+        attempt(
+            lambda: oauth.unlink(_me(), provider),
+            f"{oauth.provider_title(provider)} is no longer connected.",
+        )
     return redirect(url_for("auth.connections"))
 
 
@@ -479,17 +476,14 @@ def admin_decide(application_id: int) -> Response:
     form = DecisionForm()
     decision = request.form.get("decision")
     if form.validate_on_submit() and decision in {"approve", "reject"}:
-        try:
+
+        def decide() -> None:
             note = services.require_rule(rules.clean_text, form.note.data, "note", 2000, "note")
             services.decide_application(
                 application, _me(), approve=decision == "approve", note=note
             )
-        except AuthError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(f"Application of {application.user.display_name} {decision}d.", "success")
+
+        attempt(decide, f"Application of {application.user.display_name} {decision}d.")
     else:
         messages = [e for errs in form.errors.values() for e in errs] or [
             "Choose approve or reject."

@@ -8,6 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms.actions import attempt
 from lms.extensions import db
 from lms.permissions import admin_required
 from lms_catalog import services
@@ -49,13 +50,7 @@ def moderation() -> str:
 @admin_required
 def approve(slug: str) -> Response:
     course = _course(slug)
-    try:
-        services.approve(course, current_user)
-    except CatalogError as exc:
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(f"{course.title} is published.", "success")
+    attempt(lambda: services.approve(course, current_user), f"{course.title} is published.")
     return _back()
 
 
@@ -69,13 +64,10 @@ def reject(slug: str) -> Response:
             for message in messages:
                 flash(message, "error")
         return _back()
-    try:
-        services.reject(course, current_user, form.feedback.data)
-    except CatalogError as exc:
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(f"{course.title} went back to its instructors with your feedback.", "success")
+    attempt(
+        lambda: services.reject(course, current_user, form.feedback.data),
+        f"{course.title} went back to its instructors with your feedback.",
+    )
     return _back()
 
 
@@ -113,13 +105,7 @@ def course_action(slug: str, action: str) -> Response:
     if action not in actions:
         abort(404)
     run, done = actions[action]
-    try:
-        run()
-    except CatalogError as exc:
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(f"{course.title} {done}.", "success")
+    attempt(run, f"{course.title} {done}.")
     return _back("catalog.admin_courses")
 
 
@@ -161,14 +147,10 @@ def rename_category(category_id: int) -> Response:
     if not form.validate_on_submit():
         flash("Give the category a name (at most 80 characters).", "error")
         return redirect(url_for("catalog.categories"))
-    try:
-        services.rename_category(category, form.name.data)
-    except CatalogError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(f"Category renamed to {category.name}.", "success")
+    attempt(
+        lambda: services.rename_category(category, form.name.data),
+        lambda: f"Category renamed to {category.name}.",
+    )
     return redirect(url_for("catalog.categories"))
 
 

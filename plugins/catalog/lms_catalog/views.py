@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.routing import BuildError
 
+from lms.actions import attempt
 from lms.extensions import db
 from lms.pagination import page_number
 from lms.permissions import ensure_can, login_required, role_required
@@ -426,13 +427,10 @@ def edit_course(slug: str) -> Any:
 @login_required
 def submit_course(slug: str) -> Response:
     course = _course_or_404(slug, "edit")
-    try:
-        services.submit_for_review(course, current_user)
-    except CatalogError as exc:
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash("Sent for review. An admin will publish it or send you feedback.", "success")
+    attempt(
+        lambda: services.submit_for_review(course, current_user),
+        "Sent for review. An admin will publish it or send you feedback.",
+    )
     return redirect(url_for("catalog.edit_course", slug=course.slug))
 
 
@@ -459,14 +457,10 @@ def add_instructor(slug: str) -> Response:
     elif user.id in course.instructor_ids:
         flash(f"{user.display_name} already teaches this course.", "info")
     else:
-        try:
-            services.set_instructors(course, [*course.instructors, user])
-        except CatalogError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(f"{user.display_name} now teaches this course with you.", "success")
+        attempt(
+            lambda: services.set_instructors(course, [*course.instructors, user]),
+            f"{user.display_name} now teaches this course with you.",
+        )
     return redirect(url_for("catalog.edit_course", slug=course.slug) + "#instructors")
 
 
@@ -477,14 +471,10 @@ def remove_instructor(slug: str, user_id: int) -> Response:
     remaining = [u for u in course.instructors if u.id != user_id]
     if len(remaining) == len(course.instructors):
         abort(404)
-    try:
-        services.set_instructors(course, remaining)
-    except CatalogError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash("The instructor was removed from this course.", "success")
+    attempt(
+        lambda: services.set_instructors(course, remaining),
+        "The instructor was removed from this course.",
+    )
     if not course.can_edit(current_user):
         return redirect(url_for("catalog.teach"))
     return redirect(url_for("catalog.edit_course", slug=course.slug) + "#instructors")
