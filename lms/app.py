@@ -179,29 +179,6 @@ def register_core(app: Flask) -> None:
     register_error_handlers(app)
     add_security_headers(app)
     register_cli(app)
-    app.before_request(_redirect_to_setup)
-
-
-def _redirect_to_setup() -> Any:
-    """Until the school has an admin, the home page leads to the set-up page.
-
-    Only the home page: every other page (a plugin's, the API, signed media,
-    health) works as usual, and costs no extra query.
-    """
-    from flask import redirect, url_for
-
-    if request.endpoint == "core.home" and request.method == "GET" and app_needs_setup():
-        return redirect(url_for("core.setup"))
-    return None
-
-
-def app_needs_setup() -> bool:
-    from lms.settings import get_setting
-    from lms.setup import admin_exists
-
-    if get_setting("core", "setup_done"):
-        return False
-    return not admin_exists()
 
 
 def init_templates(app: Flask) -> None:

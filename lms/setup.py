@@ -21,6 +21,15 @@ def admin_exists() -> bool:
     return bool(db.session.scalar(select(exists().where(User.role == Role.ADMIN))))
 
 
+def needs_setup() -> bool:
+    """True until the school has its first admin (the home page then shows the set-up form)."""
+    from lms.settings import get_setting
+
+    if get_setting("core", "setup_done"):
+        return False
+    return not admin_exists()
+
+
 def normalise_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()

@@ -29,7 +29,7 @@ from lms.health import run_checks
 from lms.models.notification import Notification
 from lms.models.types import utcnow
 from lms.permissions import login_required
-from lms.setup import SetupError, admin_exists, create_first_admin
+from lms.setup import SetupError, admin_exists, create_first_admin, needs_setup
 from lms.storage import LocalStorage, StorageError, get_storage
 
 bp = Blueprint("core", __name__)
@@ -41,6 +41,10 @@ VENDOR_PACKAGES = {"socket.io-client", "sortablejs", "swagger-ui-dist", "chart.j
 
 @bp.route("/")
 def home() -> str:
+    # A fresh site greets its first visitor with the set-up form (posted to
+    # /setup), not with an empty school.
+    if needs_setup():
+        return render_template("core/setup.html", form=SetupForm())
     return render_template("core/home.html")
 
 
