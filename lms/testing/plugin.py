@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -353,8 +354,13 @@ def socket_connect(live_server: LiveServer) -> Iterator[Callable[..., Any]]:
         return sio
 
     yield connect
-    for sio in opened:
-        sio.disconnect()
+    # Each client waits up to ~3 s for the server's close frame; close them
+    # all at once rather than one after another.
+    closers = [threading.Thread(target=sio.disconnect) for sio in opened]
+    for closer in closers:
+        closer.start()
+    for closer in closers:
+        closer.join(timeout=10)
 
 
 def session_cookie(client: FormClient, app: Flask) -> str:
