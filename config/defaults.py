@@ -30,6 +30,11 @@ SECRET_KEY = None
 LMS_PLUGINS = "all"
 
 # --- Web -------------------------------------------------------------------------
+# The site's public address (scheme, host, optional port and path), e.g.
+# https://learn.school.example. Every absolute URL written outside a page (mails,
+# notifications, calendar files, API answers) is built from it, never from the
+# request's Host header. `make run` sets it from HOST and PORT.
+SITE_URL = None
 # Largest request body accepted (bytes). Uploads beyond it answer 413.
 MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 # Session cookies: HttpOnly always, SameSite=Lax so OAuth redirects keep the
