@@ -106,7 +106,9 @@ MAIL_USERNAME = None
 MAIL_PASSWORD = None
 MAIL_USE_TLS = False
 MAIL_USE_SSL = False
-MAIL_DEFAULT_SENDER = "LMS <no-reply@localhost>"
+# The From address. Unset: the school's name (set on the set-up page) at
+# no-reply@<the SITE_URL's host>, e.g. "Hill School <no-reply@learn.hill.example>".
+MAIL_DEFAULT_SENDER = None
 MAIL_TIMEOUT = 20
 
 # --- Real time ------------------------------------------------------------------------

@@ -206,6 +206,17 @@ def init_templates(app: Flask) -> None:
             g._unread = unread_count(current_user)
         return g._unread
 
+    def setup_needed() -> bool:
+        from lms.setup import needs_setup
+
+        if not hasattr(g, "_setup_needed"):
+            try:
+                g._setup_needed = needs_setup()
+            except Exception:  # error pages must render even with the database down
+                db.session.rollback()
+                g._setup_needed = False
+        return g._setup_needed
+
     def page_url(page: int) -> str:
         """URL of the current page with ?page= replaced (keeps filters and sorting)."""
         args = request.args.to_dict()
@@ -223,6 +234,7 @@ def init_templates(app: Flask) -> None:
         site_name=site_name,
         csp_nonce=csp_nonce,
         unread_notifications=unread_notifications,
+        setup_needed=setup_needed,
         lms_version=lms.__version__,
         plugin_enabled=lambda name: name in state.plugins,
     )

@@ -11,7 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from lms.models.user import Role, User
+from lms.models.user import User
 from lms.state import lms_state
 
 
@@ -100,13 +100,25 @@ def worker_command(queues: tuple[str, ...], burst: bool) -> None:
 
 
 @click.command("seed-demo")
-@click.option("--force", is_flag=True, help="Seed even if the site already has courses or users.")
+@click.option(
+    "--into-existing",
+    is_flag=True,
+    help="Add the demo school to a site that already has its own admin or users.",
+)
 @with_appcontext
-def seed_demo_command(force: bool) -> None:
-    """Fill an empty site with a believable demo school."""
-    users = db.session.scalar(select(func.count()).select_from(User).where(User.role != Role.ADMIN))
-    if users and not force:
-        raise click.ClickException("The site already has users; use --force to seed anyway.")
+def seed_demo_command(into_existing: bool) -> None:
+    """Fill an empty site with a believable demo school, and say what was created."""
+    # A school's own accounts are anything not on the demo domain: mixing made-up
+    # courses and students into a real school must be asked for explicitly.
+    own_users = db.session.scalar(
+        select(func.count()).select_from(User).where(~User.email.endswith("@demo.school"))
+    )
+    if own_users and not into_existing:
+        raise click.ClickException(
+            f"This site already has {own_users} account(s) of its own; the demo school would "
+            "be mixed into it. Use a fresh instance (LMS_INSTANCE_PATH=...) or pass "
+            "--into-existing to add it anyway."
+        )
     from lms.setup import admin_exists, create_first_admin
 
     if not admin_exists():

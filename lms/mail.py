@@ -7,8 +7,9 @@ import smtplib
 import ssl
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 
@@ -28,9 +29,22 @@ def send_mail(to: str, subject: str, template: str, **context: object) -> None:
     enqueue_after_commit("lms.mail.deliver", to, subject, text, html, queue="mail", retries=3)
 
 
+def sender() -> str:
+    """Return the From address: the configured sender, else the school's name at the site's host."""
+    configured = current_app.config.get("MAIL_DEFAULT_SENDER")
+    if configured:
+        return configured
+    from lms.settings import get_setting
+    from lms.urls import site_url
+
+    name = get_setting("core", "site_name") or current_app.config["LMS_SITE_NAME"]
+    host = urlsplit(site_url()).hostname or "localhost"
+    return formataddr((name, f"no-reply@{host}"))
+
+
 def build_message(to: str, subject: str, text: str, html: str) -> EmailMessage:
     msg = EmailMessage()
-    msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    msg["From"] = sender()
     msg["To"] = to
     msg["Subject"] = subject
     msg["Message-ID"] = make_msgid(domain="lms.local")

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from lms.config import PROJECT_ROOT
 from lms.extensions import db, limiter
-from lms.forms import SetupForm
+from lms.forms import PASSWORD_RULE, SetupForm
 from lms.health import run_checks
 from lms.models.notification import Notification
 from lms.models.types import utcnow
@@ -44,7 +44,7 @@ def home() -> str:
     # A fresh site greets its first visitor with the set-up form (posted to
     # /setup), not with an empty school.
     if needs_setup():
-        return render_template("core/setup.html", form=SetupForm())
+        return render_template("core/setup.html", form=SetupForm(), password_rule=PASSWORD_RULE)
     return render_template("core/home.html")
 
 
@@ -86,7 +86,7 @@ def setup() -> str | Response:
             login_user(user)
             flash("Welcome! Your school is ready. Next: add instructors and courses.", "success")
             return redirect(url_for("core.home"))
-    return render_template("core/setup.html", form=form)
+    return render_template("core/setup.html", form=form, password_rule=PASSWORD_RULE)
 
 
 @bp.route("/media/<path:key>")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from rq.registry import ScheduledJobRegistry
 
@@ -13,6 +14,7 @@ from lms.models import Task, TaskStatus, User
 from lms.notifications import notify
 from lms.tasks import get_queue
 from lms.testing.servers import free_port, html_part, text_part
+from lms.urls import site_url
 
 
 def _notify_by_mail(app, user_id: int, **kwargs) -> None:
@@ -42,7 +44,11 @@ def test_notification_mail_is_delivered_over_smtp_with_text_and_html(
     assert worker.run(["mail"]) == 1
     (msg,) = smtp_server.wait_for("ada@example.org")
     assert msg["Subject"] == "Your essay was graded"
-    assert msg["From"] == app.config["MAIL_DEFAULT_SENDER"]
+    # From the school, not from "LMS <no-reply@localhost>".
+    assert (
+        msg["From"]
+        == f"{app.config['LMS_SITE_NAME']} <no-reply@{urlsplit(site_url(app)).hostname}>"
+    )
     assert msg["X-Envelope-To"] == "ada@example.org"
     assert msg["Message-ID"] and msg["Date"]
     assert msg.is_multipart() and msg.get_content_type() == "multipart/alternative"
@@ -134,3 +140,15 @@ def test_unreachable_smtp_server_leaves_the_mail_task_for_retry(
         assert "ConnectionRefusedError" in task.error
         assert ScheduledJobRegistry(queue=get_queue("mail")).count == 1
     assert smtp_server.messages == []
+
+
+def test_mail_comes_from_the_schools_name_or_the_configured_sender(app, monkeypatch):
+    from lms.mail import sender
+    from lms.settings import set_setting
+
+    with app.app_context():
+        set_setting("core", "site_name", "Hill School")
+        db.session.commit()
+        assert sender().startswith("Hill School <no-reply@")
+        monkeypatch.setitem(app.config, "MAIL_DEFAULT_SENDER", "Office <office@hill.example>")
+        assert sender() == "Office <office@hill.example>"

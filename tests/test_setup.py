@@ -145,3 +145,32 @@ def test_favicon_is_served_for_pages_that_do_not_name_one(client) -> None:
     response = client.get("/favicon.ico")
     assert response.status_code == 200
     assert response.mimetype == "image/svg+xml" and response.data.startswith(b"<svg")
+
+
+def test_setup_reports_every_mistake_in_one_pass_and_states_the_password_rule(app, client):
+    page = client.get("/setup").get_data(as_text=True)
+    assert "At least 10 characters" in page  # the rule is said before anyone fails it
+    response = client.submit(
+        "/setup", {**SETUP, "email": "not-an-address", "password": "short", "confirm": "short"}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "not valid" in page  # the e-mail...
+    assert "at least 10 characters" in page  # ...and the password, on the first try
+    assert _users(app) == []
+
+
+def test_setup_admin_address_counts_as_confirmed_and_no_false_mail_claim(app, client):
+    client.submit("/setup", SETUP)
+    with app.app_context():
+        assert db.session.scalar(select(User)).email_verified_at is not None
+    home = client.get("/").get_data(as_text=True)
+    assert "we sent a link" not in home.lower()
+
+
+def test_nav_offers_no_sign_in_or_register_before_setup(app, client, create_user):
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/auth/login"' not in page and 'href="/auth/register"' not in page
+    create_user(role="admin")
+    page = app.test_client().get("/").get_data(as_text=True)
+    assert 'href="/auth/login"' in page

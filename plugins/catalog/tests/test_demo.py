@@ -35,6 +35,19 @@ def test_seed_demo_fills_an_empty_site_with_a_browsable_catalog(app, make_client
     assert login_as(make_client(), student).get("/my/courses").status_code == 200
 
     # Seeding twice does not duplicate the demo school.
-    again = app.test_cli_runner().invoke(args=["lms", "seed-demo", "--force"])
+    again = app.test_cli_runner().invoke(args=["lms", "seed-demo"])
     assert again.exit_code == 0, again.output
     assert make_client().get("/api/v1/courses").json["total"] == catalog["total"]
+
+
+def test_seed_demo_refuses_a_school_of_its_own_unless_asked(app, create_user, make_client):
+    create_user(email="head@our-school.example", role="admin")
+    refused = app.test_cli_runner().invoke(args=["lms", "seed-demo"])
+    assert refused.exit_code != 0
+    assert "--into-existing" in refused.output and "Traceback" not in refused.output
+    assert make_client().get("/api/v1/courses").json["total"] == 0  # nothing was added
+
+    added = app.test_cli_runner().invoke(args=["lms", "seed-demo", "--into-existing"])
+    assert added.exit_code == 0, added.output
+    assert "catalog:" in added.output and "courses" in added.output  # it says what it created
+    assert make_client().get("/api/v1/courses").json["total"] > 0

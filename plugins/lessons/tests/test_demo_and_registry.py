@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "lms_lessons"
 
 
 def test_seed_demo_fills_courses_with_lessons_and_progress(app, school):
-    result = app.test_cli_runner().invoke(args=["lms", "seed-demo", "--force"])
+    result = app.test_cli_runner().invoke(args=["lms", "seed-demo", "--into-existing"])
     assert result.exit_code == 0, result.output
     assert "lessons:" in result.output
     with app.app_context():
