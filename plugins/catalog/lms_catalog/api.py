@@ -13,6 +13,7 @@ from lms.api import ApiBlueprint, ApiError, PageArgs, page_of, page_schema, requ
 from lms.extensions import db
 from lms.markup import render_markdown
 from lms_catalog import services
+from lms_catalog.certificates import public_facts
 from lms_catalog.models import LEVELS, STATUSES, Certificate, Course, Enrollment
 from lms_catalog.search import PRICES, QUERY_MAX, SORTS, catalog_statement, parse_query
 from lms_catalog.thumbnails import save_thumbnail, thumbnail_url
@@ -157,6 +158,12 @@ class CertificateSchema(Schema):
 class VerificationSchema(Schema):
     code = fields.String(required=True)
     valid = fields.Boolean(required=True)
+    # Present only when the holder shares the certificate.
+    holder = fields.String()
+    course = fields.String()
+    completed_on = fields.Date()
+    school = fields.String()
+    pdf_url = fields.String()
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -439,6 +446,13 @@ def my_certificates(args: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/certificates/<code>", methods=["GET"])
 @blp.response(200, VerificationSchema)
 def verify_certificate(code: str) -> dict[str, Any]:
-    """Say whether a certificate code is genuine (public; reveals nothing else)."""
+    """Say whether a certificate code is genuine and, if its holder shares it, whose it is."""
     certificate = services.get_certificate(code)
-    return {"code": services.normalise_code(code)[:32], "valid": certificate is not None}
+    answer: dict[str, Any] = {
+        "code": services.normalise_code(code)[:32],
+        "valid": certificate is not None,
+    }
+    facts = public_facts(certificate)
+    if facts:
+        answer.update(facts, completed_on=facts["completed_on"].date())
+    return answer

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -13,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from lms.extensions import db
 from lms.permissions import login_required
 from lms.settings import get_setting
+from lms.urls import external_url
 from lms_catalog import services
 from lms_catalog.models import Certificate, Enrollment
 from lms_catalog.views import bp
@@ -47,10 +49,29 @@ def certificate_facts(certificate: Certificate) -> dict[str, Any]:
         "student": enrollment.user.display_name,
         "course": course.title,
         "instructors": ", ".join(u.display_name for u in course.instructors),
-        "date": certificate.issued_at.strftime("%d %B %Y"),
+        "date": completion_date(certificate).strftime("%d %B %Y"),
         "code": certificate.code,
         "school": school_name(),
-        "verify_url": url_for("catalog.verify_certificate", code=certificate.code, _external=True),
+        "verify_url": external_url("catalog.verify_certificate", code=certificate.code),
+    }
+
+
+def completion_date(certificate: Certificate) -> datetime:
+    """Return when the course was completed (the certificate is issued at that moment)."""
+    return certificate.enrollment.completed_at or certificate.issued_at
+
+
+def public_facts(certificate: Certificate | None) -> dict[str, Any] | None:
+    """Return what an employer checking the code may see, or None for a private certificate."""
+    if certificate is None or not certificate.is_public:
+        return None
+    enrollment = certificate.enrollment
+    return {
+        "holder": enrollment.user.display_name,
+        "course": enrollment.course.title,
+        "completed_on": completion_date(certificate),
+        "school": school_name(),
+        "pdf_url": external_url("catalog.public_certificate_pdf", code=certificate.code),
     }
 
 
@@ -137,20 +158,52 @@ def certificate_pdf(code: str) -> Response:
     return response
 
 
+@bp.route("/my/certificates/<code>/sharing", methods=["POST"])
+@login_required
+def certificate_sharing(code: str) -> Response:
+    """Let the holder show or hide their certificate's details on the public page."""
+    cert = _certificate_or_404(code)
+    if cert.enrollment.user_id != current_user.id:
+        abort(403)  # staff may see it; only the holder decides who else does
+    cert.is_public = request.form.get("public") == "1"
+    db.session.commit()
+    flash(
+        "Anyone with the code now sees your name, the course and the date."
+        if cert.is_public
+        else "Your certificate is private: the public page no longer shows its details.",
+        "success",
+    )
+    return redirect(url_for("catalog.certificate", code=cert.code))
+
+
 @bp.route("/certificates/<code>")
 def verify_certificate(code: str) -> tuple[str, int]:
-    """Public: say whether the code is genuine, and nothing else about it."""
+    """Public: say whether the code is genuine and, if the holder shares it, whose it is."""
     normalised = services.normalise_code(code)[:32]
-    valid = services.get_certificate(code) is not None
+    certificate = services.get_certificate(code)
     # 200 either way: the page exists; what it says is the answer.
-    return render_template("catalog/verify.html", code=normalised, valid=valid), 200
+    return render_template(
+        "catalog/verify.html",
+        code=normalised,
+        valid=certificate is not None,
+        facts=public_facts(certificate),
+    ), 200
+
+
+@bp.route("/certificates/<code>.pdf")
+def public_certificate_pdf(code: str) -> Response:
+    """Public: the PDF of a certificate its holder shares."""
+    cert = services.get_certificate(code)
+    if cert is None or not cert.is_public:
+        abort(404)
+    response = Response(build_pdf(certificate_facts(cert)), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="certificate-{cert.code}.pdf"'
+    return response
 
 
 @bp.route("/certificates")
 def verify_form() -> Any:
     code = (request.args.get("code") or "").strip()
     if code:
-        from flask import redirect
-
         return redirect(url_for("catalog.verify_certificate", code=code[:40]))
     return render_template("catalog/verify.html", code="", valid=None)

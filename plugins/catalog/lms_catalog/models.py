@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
@@ -231,6 +232,9 @@ class Certificate(db.Model):
     )
     code: Mapped[str] = mapped_column(String(32), unique=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The holder shares the code on purpose (a CV, an application): the public page
+    # then shows whose certificate it is. They may hide it.
+    is_public: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
 
     enrollment: Mapped[Enrollment] = relationship(back_populates="certificate")
 

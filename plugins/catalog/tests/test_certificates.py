@@ -85,13 +85,55 @@ def test_certificate_page_and_pdf(completed, make_client, login_as, create_user)
     assert stranger.get(f"/my/certificates/{code}.pdf").status_code == 404
 
 
-def test_public_verification_says_valid_or_not(completed, make_client):
+def test_public_verification_shows_whose_certificate_it_is(completed, make_client):
     _client, _course, code, _learner = completed
     guest = make_client()
     valid = guest.get(f"/certificates/{code.lower().replace('-', '')}")
     assert "is <strong>valid</strong>" in valid.text and code in valid.text
-    assert "Zoë" not in valid.text and "Cartography" not in valid.text
+    # An employer sees the holder, the course, the date and the school, and the PDF.
+    assert "Zoë Ørsted" in valid.text and "Cartography" in valid.text
+    assert "Completed on" in valid.text
+    pdf_link = f"/certificates/{code}.pdf"
+    assert pdf_link in valid.text
+    pdf = guest.get(pdf_link)
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+    answer = guest.get(f"/api/v1/certificates/{code}").json
+    assert answer["valid"] is True and answer["holder"] == "Zoë Ørsted"
+    assert answer["course"] == "Cartography" and answer["completed_on"]
+    assert answer["pdf_url"].endswith(pdf_link)
+
     invalid = guest.get("/certificates/NOPE-NOPE-NOPE")
-    assert "not valid" in invalid.text
+    assert "not valid" in invalid.text and "no such certificate" in invalid.text
+    unknown = guest.get("/api/v1/certificates/NOPE-NOPE-NOPE").json
+    assert unknown["valid"] is False and "holder" not in unknown
+    assert guest.get("/certificates/NOPE-NOPE-NOPE.pdf").status_code == 404
     assert "not valid" in guest.get("/certificates/" + "x" * 300).text
     assert guest.get("/certificates?code=" + code).status_code == 302
+
+
+def test_holder_may_hide_their_certificate_and_only_the_holder(
+    completed, make_client, login_as, instructor
+):
+    client, _course, code, _learner = completed
+    mine, sharing = f"/my/certificates/{code}", f"/my/certificates/{code}/sharing"
+    page = client.get(mine).text
+    assert "Make it private" in page
+    client.submit(sharing, {"public": "0"}, page=mine)
+
+    guest = make_client()
+    hidden = guest.get(f"/certificates/{code}")
+    assert "is <strong>valid</strong>" in hidden.text  # still genuine...
+    assert "Zoë" not in hidden.text and "Cartography" not in hidden.text  # ...but private
+    assert guest.get(f"/certificates/{code}.pdf").status_code == 404
+    answer = guest.get(f"/api/v1/certificates/{code}").json
+    assert answer["valid"] is True and "holder" not in answer
+
+    # The course's instructor may look at it, not change what the holder chose.
+    teacher = login_as(make_client(), instructor)
+    assert teacher.get(f"/my/certificates/{code}").status_code == 200
+    assert teacher.submit(sharing, {"public": "1"}, page=mine).status_code == 403
+    assert "Zoë" not in guest.get(f"/certificates/{code}").text
+
+    client.submit(sharing, {"public": "1"}, page=mine)
+    assert "Zoë" in guest.get(f"/certificates/{code}").text
