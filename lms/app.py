@@ -209,6 +209,8 @@ def init_templates(app: Flask) -> None:
     def setup_needed() -> bool:
         from lms.setup import needs_setup
 
+        if current_user.is_authenticated:
+            return False  # someone signed in: the school exists
         if not hasattr(g, "_setup_needed"):
             try:
                 g._setup_needed = needs_setup()

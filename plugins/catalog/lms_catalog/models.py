@@ -44,8 +44,10 @@ class Category(db.Model):
 
 
 def price_label(price_cents: int) -> str:
-    """How a price reads on a card: "Free" or "29.00"."""
-    return "Free" if price_cents == 0 else f"{price_cents / 100:.2f}"
+    """How a price reads on a card: "Free" or "$29.00" (site currency, reader's locale)."""
+    from lms_catalog.prices import format_price
+
+    return format_price(price_cents)
 
 
 class CourseInstructor(db.Model):

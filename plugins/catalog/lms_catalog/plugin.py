@@ -19,6 +19,11 @@ class CatalogPlugin(Plugin):
     enrolment, student and instructor dashboards, and certificates.
     """
 
+    default_settings = {
+        # ISO 4217 code of the currency prices are shown in (e.g. USD, EUR, GBP, MAD).
+        "currency": "USD",
+    }
+
     def init(self) -> None:
         from lms_catalog.views import home_box, template_globals
 

@@ -1,0 +1,24 @@
+"""Prices as people read them: "Free", or the amount in the site's currency for the locale."""
+
+from __future__ import annotations
+
+from babel.numbers import format_currency
+from flask import g, has_request_context
+
+from lms.settings import get_setting
+
+DEFAULT_CURRENCY = "USD"
+
+
+def site_currency() -> str:
+    """Return the ISO 4217 code the school charges in (catalog setting `currency`)."""
+    return (get_setting("catalog", "currency") or DEFAULT_CURRENCY).upper()
+
+
+def format_price(price_cents: int, locale: str | None = None) -> str:
+    """Return "Free" or the price with its currency, e.g. "$19.00" or "19,00 €"."""
+    if price_cents == 0:
+        return "Free"
+    if locale is None:
+        locale = g.get("lang", "en") if has_request_context() else "en"
+    return format_currency(price_cents / 100, site_currency(), locale=locale)
