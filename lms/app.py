@@ -28,7 +28,7 @@ from lms.config import (
 )
 from lms.extensions import csrf, db, get_socketio, limiter, login_manager, migrate
 from lms.hooks import TemplateHooks
-from lms.nav import MENUS, NavRegistry
+from lms.nav import MENUS, NavItem, NavRegistry
 from lms.permissions import PermissionRegistry
 from lms.plugins import Plugin, load_plugins
 from lms.redis_store import redis_url_for
@@ -175,6 +175,14 @@ def register_core(app: Flask) -> None:
     from lms.views import bp
 
     app.register_blueprint(bp)
+    # One way in to every plugin's admin pages: shown to whoever may see one of them.
+    nav = lms_state(app).nav
+    nav.add(
+        "main",
+        NavItem(
+            "Admin", "core.admin_index", order=90, visible=lambda u: bool(nav.items("admin", u))
+        ),
+    )
     get_socketio(app).on_namespace(CoreNamespace("/"))
     register_error_handlers(app)
     add_security_headers(app)

@@ -24,6 +24,10 @@ class NavItem:
     url_values: dict[str, Any] = field(default_factory=dict)
     # Called with the current user; None means everyone sees it.
     visible: Callable[[Any], bool] | None = None
+    # Admin pages: one line saying what the page is for, and how many things
+    # wait there for a decision (called only where the count is shown).
+    description: str = ""
+    pending: Callable[[], int] | None = None
 
     @property
     def url(self) -> str:

@@ -30,6 +30,7 @@ from lms.models.notification import Notification
 from lms.models.types import utcnow
 from lms.permissions import login_required
 from lms.setup import SetupError, admin_exists, create_first_admin, needs_setup
+from lms.state import lms_state
 from lms.storage import LocalStorage, StorageError, get_storage
 
 bp = Blueprint("core", __name__)
@@ -64,6 +65,19 @@ def favicon() -> Response:
 def health() -> tuple[Response, int]:
     report = run_checks(current_app._get_current_object())  # type: ignore[attr-defined]
     return jsonify(report), (503 if report["status"] == "unhealthy" else 200)
+
+
+@bp.route("/admin")
+@login_required
+def admin_index() -> str:
+    """List every admin page the installed plugins offer this user, with what waits there."""
+    pages = lms_state().nav.items("admin", current_user)
+    if not pages:
+        abort(403)
+    return render_template(
+        "core/admin_index.html",
+        pages=[(page, page.pending() if page.pending else None) for page in pages],
+    )
 
 
 @bp.route("/setup", methods=["GET", "POST"])

@@ -48,6 +48,7 @@ START = {
     ],
     "instructor": ["/teach", "/courses/new", "/auth/profile", "/my/courses"],
     "admin": [
+        "/admin",
         "/admin/catalog/moderation",
         "/admin/catalog/courses",
         "/admin/catalog/categories",

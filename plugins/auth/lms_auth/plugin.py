@@ -85,7 +85,32 @@ class AuthPlugin(Plugin):
             ]
         if menu == "admin":
             return [
-                NavItem("Instructor applications", "auth.admin_applications", visible=admins),
-                NavItem("Sign-in log", "auth.admin_login_attempts", order=90, visible=admins),
+                NavItem(
+                    "Instructor applications",
+                    "auth.admin_applications",
+                    visible=admins,
+                    description="Students who asked to teach: approve or decline with a note.",
+                    pending=_pending_applications,
+                ),
+                NavItem(
+                    "Sign-in log",
+                    "auth.admin_login_attempts",
+                    order=90,
+                    visible=admins,
+                    description="Recent sign-ins and failed attempts, by account and address.",
+                ),
             ]
         return []
+
+
+def _pending_applications() -> int:
+    from sqlalchemy import func, select
+
+    from lms.extensions import db
+    from lms_auth.models import ApplicationStatus, AuthInstructorApplication
+
+    return db.session.scalar(
+        select(func.count())
+        .select_from(AuthInstructorApplication)
+        .where(AuthInstructorApplication.status == ApplicationStatus.PENDING)
+    )

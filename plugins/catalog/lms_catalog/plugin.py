@@ -56,9 +56,28 @@ class CatalogPlugin(Plugin):
             ]
         if menu == "admin":
             return [
-                NavItem("Moderation", "catalog.moderation", order=20, visible=admins),
-                NavItem("Courses", "catalog.admin_courses", order=21, visible=admins),
-                NavItem("Categories", "catalog.categories", order=22, visible=admins),
+                NavItem(
+                    "Moderation",
+                    "catalog.moderation",
+                    order=20,
+                    visible=admins,
+                    description="Courses submitted for review: publish them or send feedback.",
+                    pending=_courses_to_review,
+                ),
+                NavItem(
+                    "All courses",
+                    "catalog.admin_courses",
+                    order=21,
+                    visible=admins,
+                    description="Every course in any state: unpublish, delete or restore.",
+                ),
+                NavItem(
+                    "Categories",
+                    "catalog.categories",
+                    order=22,
+                    visible=admins,
+                    description="The subjects the catalog is filtered by.",
+                ),
             ]
         if menu == "footer":
             return [NavItem("Verify a certificate", "catalog.verify_form", order=60)]
@@ -73,3 +92,16 @@ class CatalogPlugin(Plugin):
 def _stylesheet(**_kwargs: Any) -> Markup:
     # Markup: the core escapes plain strings a hook returns.
     return Markup(render_template("catalog/_head.html"))  # noqa: S704 - an autoescaped template
+
+
+def _courses_to_review() -> int:
+    from sqlalchemy import func, select
+
+    from lms.extensions import db
+    from lms_catalog.models import Course
+
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Course)
+        .where(Course.status == "pending", Course.deleted_at.is_(None))
+    )
