@@ -5,3 +5,5 @@ TESTING = True
 # parameters themselves are tested in the auth plugin.
 LMS_PASSWORD_HASH_FAST = True
 RATELIMIT_SWALLOW_ERRORS = False
+# The Flask test client's host, so that links in mails point where tests send requests.
+SITE_URL = "http://localhost"

@@ -234,6 +234,7 @@ def init_templates(app: Flask) -> None:
         return url_for(request.endpoint or "core.home", **(request.view_args or {}), **args)
 
     from lms.markup import plain_text, render_markdown
+    from lms.urls import external_url, site_url
 
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["plain_text"] = plain_text
@@ -245,6 +246,9 @@ def init_templates(app: Flask) -> None:
         csp_nonce=csp_nonce,
         unread_notifications=unread_notifications,
         setup_needed=setup_needed,
+        # Links in mails and other text that leaves the site: from SITE_URL only.
+        site_url=site_url,
+        external_url=external_url,
         lms_version=lms.__version__,
         plugin_enabled=lambda name: name in state.plugins,
     )

@@ -34,3 +34,11 @@ def external_url(endpoint: str, app: Flask | None = None, **values: Any) -> str:
         parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http"
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def path_for(endpoint: str, app: Flask | None = None, **values: Any) -> str:
+    """Build the site-relative path of `endpoint` (for stored links), in or out of a request."""
+    app = app or current_app
+    parts = urlsplit(site_url(app))
+    adapter = app.url_map.bind(parts.netloc, script_name=parts.path or "/")
+    return adapter.build(endpoint, values)

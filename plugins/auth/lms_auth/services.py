@@ -491,7 +491,29 @@ def apply_for_instructor(user: User, bio: str, links: dict[str, str]) -> AuthIns
     application = AuthInstructorApplication(user_id=user.id, bio=bio, links=links)
     db.session.add(application)
     db.session.flush()
+    _tell_reviewers_about(application)
     return application
+
+
+def _tell_reviewers_about(application: AuthInstructorApplication) -> None:
+    from flask import url_for
+
+    from lms.notifications import notify
+
+    reviewers = db.session.scalars(
+        select(User).where(
+            User.role == Role.ADMIN, User.is_deactivated.is_(False), User.is_banned.is_(False)
+        )
+    )
+    for reviewer in reviewers:
+        notify(
+            reviewer,
+            "auth.application_submitted",
+            f"Instructor application from {application.user.display_name}",
+            "Read it and approve or decline it with a note.",
+            url_for("auth.admin_applications"),
+            application_id=application.id,
+        )
 
 
 def get_application(application_id: int) -> AuthInstructorApplication | None:

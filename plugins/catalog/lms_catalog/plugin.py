@@ -31,6 +31,12 @@ class CatalogPlugin(Plugin):
         self.app.jinja_env.globals.update(template_globals())
         self.template_hook("home", home_box, priority=10)
         self.template_hook("head", _stylesheet, priority=50)
+        from lms_catalog import notices, signals
+
+        self.connect(signals.course_submitted, notices.on_course_submitted)
+        self.connect(signals.course_published, notices.on_course_published)
+        self.connect(signals.course_rejected, notices.on_course_rejected)
+        self.connect(signals.certificate_issued, notices.on_certificate_issued)
 
     def get_blueprints(self) -> list[Blueprint]:
         from lms_catalog import admin_views, certificates  # noqa: F401 - routes on bp

@@ -296,6 +296,7 @@ def submit_for_review(course: Course, by: User) -> None:
     course.submitted_at = utcnow()
     db.session.flush()
     log.info("course %s submitted for review by %s", course.id, by.id)
+    signals.course_submitted.send(course, by=by)
 
 
 def approve(course: Course, by: User) -> None:

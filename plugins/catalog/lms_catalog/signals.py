@@ -9,6 +9,9 @@ from blinker import Namespace
 
 _signals = Namespace()
 
+#: An instructor sent a course for review. sender: the Course. kwargs: by (the User).
+course_submitted = _signals.signal("catalog-course-submitted")
+
 #: A course became visible in the catalog (approved by an admin, or published
 #: directly by one). sender: the Course. kwargs: by (the User who approved).
 course_published = _signals.signal("catalog-course-published")
