@@ -82,9 +82,7 @@ def test_reject_needs_a_note_and_the_student_may_reapply(app, client, create_use
     assert r.status_code == 200 and r.json["status"] == "rejected"
     with app.app_context():
         assert db.session.get(User, student.id).role == Role.STUDENT
-        note = db.session.scalar(
-            db.select(Notification).where(Notification.user_id == student.id)
-        )
+        note = db.session.scalar(db.select(Notification).where(Notification.user_id == student.id))
         assert note.body == "Please add a sample lesson."
     r = client.api("POST", "/api/v1/instructor-applications", json={"bio": "Me"}, token=s_token)
     assert r.status_code == 201
