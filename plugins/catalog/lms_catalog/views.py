@@ -165,8 +165,11 @@ def course(slug: str) -> Any:
             return redirect(url_for("catalog.course", slug=moved.slug), 301)
         abort(404)
     ensure_can(course, "view", hide=True)
+    is_staff = course.is_staff(current_user)
+    # Staff may look at the page as a student who has not enrolled yet sees it.
+    preview = is_staff and request.args.get("preview") == "student"
     enrollment = None
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and not preview:
         enrollment = services.get_enrollment(current_user.id, course.id)
         if enrollment is not None and not enrollment.is_active:
             enrollment = None
@@ -174,7 +177,8 @@ def course(slug: str) -> Any:
         "catalog/course.html",
         course=course,
         enrollment=enrollment,
-        is_staff=course.is_staff(current_user),
+        is_staff=is_staff and not preview,
+        preview=preview,
     )
 
 
@@ -266,8 +270,11 @@ def _taught_courses(user: Any) -> list[Course]:
 
 
 @bp.route("/teach")
-@role_required("instructor")
+@login_required
 def teach() -> str:
+    if not current_user.is_instructor:
+        # A student who finds the page learns what teaching here means and how to start.
+        return render_template("catalog/teach_intro.html")
     courses = _taught_courses(current_user)
     completed: dict[int, int] = {}
     if courses:

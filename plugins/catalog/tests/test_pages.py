@@ -230,3 +230,26 @@ def test_admin_restores_a_deleted_course(make_client, login_as, admin, instructo
         page="/admin/catalog/courses?status=deleted",
     )
     assert teacher.get(f"/courses/{course.slug}/edit").status_code == 200
+
+
+def test_staff_are_offered_edit_and_preview_not_enrolment(
+    make_client, login_as, instructor, student, make_course
+):
+    course = make_course(instructor, "Own Course")
+    teacher = login_as(make_client(), instructor)
+    page = teacher.get(f"/courses/{course.slug}").text
+    assert "Enrol for free" not in page
+    assert "Edit course" in page and "Preview as a student" in page
+    preview = teacher.get(f"/courses/{course.slug}?preview=student").text
+    assert "Preview: this is the page as a student" in preview
+    assert "Edit course" not in preview
+    assert "disabled>Enrol for free" in preview  # seen, not clickable
+    # The preview switch means nothing to anyone else.
+    learner = login_as(make_client(), student).get(f"/courses/{course.slug}?preview=student").text
+    assert "Preview:" not in learner and "Enrol for free" in learner
+
+
+def test_a_student_opening_teach_learns_how_to_apply(make_client, login_as, student):
+    page = login_as(make_client(), student).get("/teach")
+    assert page.status_code == 200
+    assert "Apply to teach" in page.text and 'href="/auth/instructor"' in page.text
