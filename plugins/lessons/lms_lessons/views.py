@@ -6,10 +6,12 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
+from lms_catalog import get_enrollment
 from werkzeug.exceptions import Forbidden, Unauthorized
 from werkzeug.wrappers import Response
 
 from lms.extensions import db
+from lms.markup import plain_text
 from lms.permissions import login_required
 from lms_lessons import access, files, services, tracking
 from lms_lessons.blueprint import bp
@@ -55,7 +57,27 @@ def lesson(lesson_id: int) -> Any:
         context.update(lesson_type.player_context(lesson))
     context["this_progress"] = progress.get(lesson.id)
     context["manual"] = lesson_type is None or lesson_type.completion == MANUAL
+    context["show_summary"] = _summary_adds_something(lesson)
+    context["certificate"] = _finished_course_certificate(found)
     return render_template("lessons/lesson.html", **context)
+
+
+def _summary_adds_something(lesson: Any) -> bool:
+    """Say whether the lesson's summary differs from the start of its own text."""
+    if not lesson.description:
+        return False
+    text = plain_text((lesson.content or {}).get("html", ""), 400).casefold()
+    return not text.startswith(plain_text(lesson.description).rstrip("…").casefold())
+
+
+def _finished_course_certificate(found: access.LessonAccess) -> Any:
+    """Return the student's certificate once they have finished the course, else None."""
+    if not found.can_track:
+        return None
+    enrollment = get_enrollment(current_user.id, found.course.id)
+    if enrollment is None or enrollment.completed_at is None:
+        return None
+    return enrollment.certificate
 
 
 @bp.route("/lessons/<int:lesson_id>/complete", methods=["POST"])

@@ -36,7 +36,8 @@ def test_lesson_page_has_content_navigation_and_checkmarks(
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/lessons/{second}")
     page = _text(student.get(f"/lessons/{first}"))
     assert "You completed this lesson" in page
-    assert re.search(rf'data-lesson-id="{first}">\s*<span class="check" aria-hidden="true">✓', page)
+    done = page.split(f'data-lesson-id="{first}">', 1)[1].split("</li>", 1)[0]
+    assert "icon-check" in done and "(completed)" in done
     student.submit(f"/lessons/{second}/complete")
     page = _text(student.get(f"/lessons/{second}", follow_redirects=True))
     assert 'rel="prev"' in page
@@ -199,3 +200,46 @@ def test_course_syllabus_hook_uses_few_statements(
             event.remove(db.engine, "before_cursor_execute", count)
     assert "Lesson 3.5" in html and "24 lessons in 4 sections" in html
     assert len(statements) <= 3, statements
+
+
+def test_the_last_lesson_links_to_the_certificate_and_summaries_are_not_repeated(
+    app, school, make_course, make_section, make_lesson, enrol, as_user
+):
+    from lms_lessons import services
+
+    course = make_course(school.instructor, title="Knots")
+    section = make_section(course, "Basics")
+    only = make_lesson(section, "The reef knot", markdown="Right over left, left over right.")
+    with app.app_context():
+        lesson = services.get_lesson(only)
+        # A summary that only repeats the opening line is not shown twice...
+        services.update_lesson(lesson, {"description": "Right over left, left over right."})
+        db.session.commit()
+    enrol(school.student, course)
+    student = as_user(school.student)
+    page = _text(student.get(f"/lessons/{only}"))
+    assert page.count("Right over left, left over right.") == 1
+
+    done = student.submit(f"/lessons/{only}/complete", page=f"/lessons/{only}")
+    page = _text(student.get(done.headers["Location"]))
+    assert "You have finished the course" in page
+    certificate = re.search(r'href="(/my/certificates/[^"]+)">View your certificate', page)
+    assert certificate and student.get(certificate.group(1)).status_code == 200
+
+    with app.app_context():
+        # ...while a summary that says something else is.
+        services.update_lesson(services.get_lesson(only), {"description": "Tie it in 5 seconds."})
+        db.session.commit()
+    assert '<p class="lead">Tie it in 5 seconds.</p>' in _text(student.get(f"/lessons/{only}"))
+
+
+def test_a_pdf_lesson_offers_a_download_card_not_an_empty_frame(
+    school, make_course, make_section, make_lesson, enrol, as_user
+):
+    course = make_course(school.instructor)
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    lesson = make_lesson(make_section(course), "Reading", type="file", file=pdf)
+    enrol(school.student, course)
+    page = _text(as_user(school.student).get(f"/lessons/{lesson}"))
+    assert "<iframe" not in page
+    assert "Download notes.pdf" in page and "Open notes.pdf in a new tab" in page
