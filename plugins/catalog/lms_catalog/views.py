@@ -64,10 +64,15 @@ def login_url(next_url: str | None = None) -> str | None:
 
 
 def continue_url(enrollment: Enrollment) -> str:
-    """Where "continue where you left off" leads: the last lesson, else the course page."""
-    if enrollment.last_lesson_id and "lessons" in lms_state().plugins:
+    """Where "continue"/"start learning" leads: the last lesson, else the first one not done.
+
+    Lessons belong to the lessons plugin (a soft dependency): without it, the syllabus.
+    """
+    if "lessons" in lms_state().plugins:
         try:
-            return url_for("lessons.lesson", lesson_id=enrollment.last_lesson_id)
+            if enrollment.last_lesson_id:
+                return url_for("lessons.lesson", lesson_id=enrollment.last_lesson_id)
+            return url_for("lessons.start", slug=enrollment.course.slug)
         except BuildError:
             pass
     return url_for("catalog.course", slug=enrollment.course.slug) + "#syllabus"

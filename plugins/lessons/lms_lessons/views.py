@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from lms_catalog import get_enrollment
+from lms_catalog import get_course_by_slug, get_enrollment
 from werkzeug.exceptions import Forbidden, Unauthorized
 from werkzeug.wrappers import Response
 
@@ -78,6 +78,25 @@ def _finished_course_certificate(found: access.LessonAccess) -> Any:
     if enrollment is None or enrollment.completed_at is None:
         return None
     return enrollment.certificate
+
+
+@bp.route("/courses/<slug>/learn")
+@login_required
+def start(slug: str) -> Response:
+    """Open the first lesson not completed yet ("Start learning"), else the course page."""
+    course = get_course_by_slug(slug)
+    if course is None or not course.can_view(current_user):
+        abort(404)
+    lessons = services.ordered_lessons(services.sections_of(course.id), include_drafts=False)
+    progress = progress_for_course(current_user.id, course.id)
+    for lesson in lessons:
+        row = progress.get(lesson.id)
+        if row is None or row.completed_at is None:
+            return redirect(url_for("lessons.lesson", lesson_id=lesson.id))
+    if lessons:  # everything done: back to the last lesson (it links to the certificate)
+        return redirect(url_for("lessons.lesson", lesson_id=lessons[-1].id))
+    flash("This course has no lessons yet.", "info")
+    return redirect(url_for("catalog.course", slug=course.slug))
 
 
 @bp.route("/lessons/<int:lesson_id>/complete", methods=["POST"])

@@ -243,3 +243,23 @@ def test_a_pdf_lesson_offers_a_download_card_not_an_empty_frame(
     page = _text(as_user(school.student).get(f"/lessons/{lesson}"))
     assert "<iframe" not in page
     assert "Download notes.pdf" in page and "Open notes.pdf in a new tab" in page
+
+
+def test_start_learning_opens_the_first_lesson_then_the_next_not_done(
+    app, school, make_course, make_section, make_lesson, enrol, as_user
+):
+    course = make_course(school.instructor, title="Birds")
+    section = make_section(course, "Spotting")
+    make_lesson(section, "Hidden draft", status="draft")
+    first = make_lesson(section, "Beaks")
+    second = make_lesson(section, "Wings")
+    enrol(school.student, course)
+    student = as_user(school.student)
+
+    page = _text(student.get(f"/courses/{course.slug}"))
+    start = re.search(r'href="([^"]+)">Start learning', page).group(1)
+    assert start == f"/courses/{course.slug}/learn"
+    assert student.get(start).headers["Location"].endswith(f"/lessons/{first}")
+    student.submit(f"/lessons/{first}/complete", page=f"/lessons/{first}")
+    assert student.get(start).headers["Location"].endswith(f"/lessons/{second}")
+    assert as_user(school.student).get("/courses/no-such-course/learn").status_code == 404
