@@ -97,6 +97,9 @@ def test_chunks_appended_across_a_restart_give_the_exact_bytes(storage):
     assert resumed.complete() == len(data)
 
     assert _stored(storage, "videos/5/source.mp4") == data
+    if isinstance(storage, S3Storage):
+        head = storage.client.head_object(Bucket=storage.bucket, Key="videos/5/source.mp4")
+        assert head["ContentType"] == "video/mp4"
     assert _leftovers(storage) == []
     with pytest.raises(StorageError):
         storage.resume_upload(upload.id)
@@ -136,9 +139,12 @@ def test_small_and_empty_uploads_complete(storage):
     assert small.complete() == 11
     assert _stored(storage, "notes/a.txt") == b"hello world"
 
-    empty = storage.begin_upload("notes/empty.txt")
+    empty = storage.begin_upload("notes/empty.txt", content_type="text/plain")
     assert empty.complete() == 0
     assert _stored(storage, "notes/empty.txt") == b""
+    if isinstance(storage, S3Storage):
+        head = storage.client.head_object(Bucket=storage.bucket, Key="notes/empty.txt")
+        assert head["ContentType"] == "text/plain"
     assert _leftovers(storage) == []
 
 

@@ -8,6 +8,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
@@ -164,7 +165,7 @@ class Storage(ABC):
     def folder_token(self, prefix: str, expires_in: int | None = None) -> str:
         """Return a token granting read access to every file under `prefix`."""
         expires_at = int(self.clock()) + (expires_in or self.default_expiry)
-        return FolderTokens(self.secret).issue(clean_key(prefix), expires_at)
+        return self._folder_tokens.issue(clean_key(prefix), expires_at)
 
     def folder_url(
         self,
@@ -183,4 +184,8 @@ class Storage(ABC):
 
     def open_folder_token(self, token: str) -> FolderGrant:
         """Return the grant a token carries; FolderTokenError if forged or expired."""
-        return FolderTokens(self.secret).open(token, now=self.clock())
+        return self._folder_tokens.open(token, now=self.clock())
+
+    @cached_property
+    def _folder_tokens(self) -> FolderTokens:
+        return FolderTokens(self.secret)

@@ -185,12 +185,10 @@ class S3Storage(Storage):
 
     def begin_upload(self, key: str, content_type: str | None = None) -> S3Upload:
         key = clean_key(key)
-        answer = self.client.create_multipart_upload(
-            Bucket=self.bucket, Key=key, **self._content_args(key, content_type)
-        )
-        upload = S3Upload(
-            self, uuid.uuid4().hex, {"key": key, "upload_id": answer["UploadId"], "parts": []}
-        )
+        content = self._content_args(key, content_type)
+        answer = self.client.create_multipart_upload(Bucket=self.bucket, Key=key, **content)
+        state = {"key": key, "upload_id": answer["UploadId"], "parts": [], **content}
+        upload = S3Upload(self, uuid.uuid4().hex, state)
         upload.save_state()
         return upload
 
@@ -309,8 +307,15 @@ class S3Upload(UploadSession):
     def complete(self) -> int:
         self._require_open()
         size = self.offset
+        if size == 0:
+            # A multipart upload needs a part; an empty file is a plain write.
+            self.abort()
+            self.client.put_object(
+                Bucket=self.bucket, Key=self.key, Body=b"", ContentType=self.state["ContentType"]
+            )
+            return 0
         with self._spool() as spool:
-            if spool.tell() or not self.state["parts"]:
+            if spool.tell():
                 self._send_part(spool)  # the last part may be smaller than 5 MiB
         parts = [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in self.state["parts"]]
         self.client.complete_multipart_upload(
