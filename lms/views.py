@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from urllib.parse import quote
 
@@ -116,6 +117,19 @@ def setup() -> str | Response:
 _EXPIRED = "This link has expired or is not valid. Go back and open the file again."
 
 
+def _attachment(filename: str) -> str:
+    """Return a Content-Disposition header for a download named `filename`.
+
+    Headers are Latin-1: a name beyond ASCII goes in RFC 5987's `filename*`,
+    with an ASCII fallback for old clients (as Werkzeug's send_file does).
+    """
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    options = {"filename": ascii_name}
+    if ascii_name != filename:
+        options["filename*"] = "UTF-8''" + quote(filename, safe="!#$&+^`|~")
+    return dump_options_header("attachment", options)
+
+
 def _send_local(storage: LocalStorage, key: str, max_age: int, filename: str = "") -> Response:
     """Send a locally stored file (or have nginx send it); 404 if it is missing."""
     if not storage.exists(key):
@@ -128,9 +142,7 @@ def _send_local(storage: LocalStorage, key: str, max_age: int, filename: str = "
         response = Response(mimetype=mimetype)
         response.headers["X-Accel-Redirect"] = f"{accel.rstrip('/')}/{quote(key)}"
         if filename:
-            response.headers["Content-Disposition"] = dump_options_header(
-                "attachment", {"filename": filename}
-            )
+            response.headers["Content-Disposition"] = _attachment(filename)
     else:
         response = send_file(
             storage.path(key),

@@ -368,3 +368,8 @@ def test_local_file_with_a_name_through_nginx_keeps_its_download_name(app, clien
     assert response.headers["X-Accel-Redirect"] == "/_protected/private/7/abc"
     assert response.headers["Content-Disposition"] == 'attachment; filename="Grades 2026.pdf"'
     assert response.mimetype == "application/pdf"
+    # A name beyond Latin-1 reaches the browser intact (RFC 5987), never a 500.
+    response = client.get(_signed_url(app, "private/7/abc", filename="成绩 Übersicht.pdf"))
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert "filename*=UTF-8''%E6%88%90%E7%BB%A9%20%C3%9Cbersicht.pdf" in disposition
