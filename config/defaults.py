@@ -97,6 +97,9 @@ STORAGE_URL_EXPIRES = 3600
 # With nginx in front, let it send local files (X-Accel-Redirect to this
 # internal location) after the app has checked access. Empty: Flask sends them.
 STORAGE_ACCEL_REDIRECT_PREFIX = ""
+# S3 only: where S3 uploads spool their unsent bytes (under one part, 8 MiB) and
+# where `local_path()` downloads a file for ffmpeg. None: the system's temp folder.
+STORAGE_TMP_PATH = None
 
 # --- Mail -------------------------------------------------------------------------------
 # Unset MAIL_SERVER: mail is logged and written as .eml files to <instance>/mail.

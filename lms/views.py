@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import mimetypes
+import unicodedata
 from pathlib import Path
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -21,6 +22,8 @@ from flask import (
 )
 from flask_login import current_user, login_user
 from sqlalchemy import select
+from werkzeug.http import dump_options_header
+from werkzeug.wsgi import wrap_file
 
 from lms.config import PROJECT_ROOT
 from lms.extensions import db, limiter
@@ -31,7 +34,15 @@ from lms.models.types import utcnow
 from lms.permissions import login_required
 from lms.setup import SetupError, admin_exists, create_first_admin, needs_setup
 from lms.state import lms_state
-from lms.storage import LocalStorage, StorageError, get_storage
+from lms.storage import (
+    CHUNK,
+    HLS_PLAYLIST,
+    FolderTokenError,
+    LocalStorage,
+    StorageError,
+    get_storage,
+    guess_type,
+)
 
 bp = Blueprint("core", __name__)
 
@@ -103,6 +114,48 @@ def setup() -> str | Response:
     return render_template("core/setup.html", form=form, password_rule=PASSWORD_RULE)
 
 
+_EXPIRED = "This link has expired or is not valid. Go back and open the file again."
+
+
+def _attachment(filename: str) -> str:
+    """Return a Content-Disposition header for a download named `filename`.
+
+    Headers are Latin-1: a name beyond ASCII goes in RFC 5987's `filename*`,
+    with an ASCII fallback for old clients (as Werkzeug's send_file does).
+    """
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    options = {"filename": ascii_name}
+    if ascii_name != filename:
+        options["filename*"] = "UTF-8''" + quote(filename, safe="!#$&+^`|~")
+    return dump_options_header("attachment", options)
+
+
+def _send_local(storage: LocalStorage, key: str, max_age: int, filename: str = "") -> Response:
+    """Send a locally stored file (or have nginx send it); 404 if it is missing."""
+    if not storage.exists(key):
+        abort(404)
+    mimetype = guess_type(filename or key)
+    accel = current_app.config["STORAGE_ACCEL_REDIRECT_PREFIX"]
+    if accel:
+        # nginx sends the bytes; we only decided who may have them. nginx
+        # expects the URI escaped.
+        response = Response(mimetype=mimetype)
+        response.headers["X-Accel-Redirect"] = f"{accel.rstrip('/')}/{quote(key)}"
+        if filename:
+            response.headers["Content-Disposition"] = _attachment(filename)
+    else:
+        response = send_file(
+            storage.path(key),
+            mimetype=mimetype,
+            conditional=True,
+            as_attachment=bool(filename),
+            download_name=filename or None,
+            max_age=0,
+        )
+    response.headers["Cache-Control"] = f"private, max-age={max_age}"
+    return response
+
+
 @bp.route("/media/<path:key>")
 def media(key: str) -> Response:
     """Serve a locally stored file to whoever holds a valid signed URL."""
@@ -117,25 +170,43 @@ def media(key: str) -> Response:
     except StorageError:
         abort(404)
     if not valid:
-        abort(403, "This link has expired or is not valid. Go back and open the file again.")
-    if not storage.exists(key):
+        abort(403, _EXPIRED)
+    return _send_local(storage, key, max_age=300, filename=filename)
+
+
+@bp.route("/media-folder/<token>/<path:path>")
+def media_folder(token: str, path: str) -> Response:
+    """Serve a file of a folder (an HLS ladder) to whoever holds the folder's token.
+
+    On S3, playlists pass through the app, so the relative URLs in them keep
+    resolving under this token; every other file is a redirect to a presigned
+    URL (the bytes never pass through the app).
+    """
+    storage = get_storage()
+    try:
+        grant = storage.open_folder_token(token)
+    except FolderTokenError:
+        abort(403, _EXPIRED)
+    try:
+        key = grant.key_for(path)
+    except StorageError:
         abort(404)
-    mimetype = mimetypes.guess_type(filename or key)[0] or "application/octet-stream"
-    accel = current_app.config["STORAGE_ACCEL_REDIRECT_PREFIX"]
-    if accel:
-        # nginx sends the bytes; we only decided who may have them.
-        response = Response(mimetype=mimetype)
-        response.headers["X-Accel-Redirect"] = f"{accel.rstrip('/')}/{key}"
-    else:
-        response = send_file(
-            storage.path(key),
-            mimetype=mimetype,
-            conditional=True,
-            as_attachment=bool(filename),
-            download_name=filename or None,
-            max_age=0,
+    remaining = grant.expires_at - int(storage.clock())
+    if isinstance(storage, LocalStorage):
+        return _send_local(storage, key, max_age=min(remaining, 300))
+    if guess_type(key) == HLS_PLAYLIST:
+        try:
+            body = storage.open(key)
+        except StorageError:
+            abort(404)
+        response = Response(
+            wrap_file(request.environ, body, CHUNK), mimetype=HLS_PLAYLIST, direct_passthrough=True
         )
-    response.headers["Cache-Control"] = "private, max-age=300"
+        response.headers["Cache-Control"] = f"private, max-age={min(remaining, 300)}"
+        return response
+    response = redirect(storage.url(key, expires_in=min(remaining, storage.default_expiry)))
+    # The presigned URL expires: a browser must not reuse a remembered redirect.
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -240,3 +240,136 @@ def test_s3_health_probe_fails_for_a_missing_bucket(s3_storage):
     s3_storage.client.delete_bucket(Bucket=s3_storage.bucket)
     with pytest.raises(Exception):  # noqa: B017 - botocore's ClientError; any error is right
         s3_storage.check()
+
+
+# --- operations on both backends ------------------------------------------------------------
+
+
+@pytest.fixture(params=["local", "s3"])
+def backend(request, tmp_path):
+    if request.param == "local":
+        return LocalStorage(tmp_path / "root", "secret", 60)
+    return request.getfixturevalue("s3_storage")
+
+
+def _read(storage, key: str) -> bytes:
+    with storage.open(key) as fh:
+        return fh.read()
+
+
+def test_list_and_delete_prefix_stay_inside_the_folder(backend):
+    for key in ("a/1.txt", "a/b/2.txt", "a/b/c/3.txt", "a0/4.txt", "ab/5.txt", "a.txt"):
+        backend.save(key, io.BytesIO(key.encode()))
+
+    assert list(backend.list("a")) == ["a/1.txt", "a/b/2.txt", "a/b/c/3.txt"]
+    assert list(backend.list("a/b")) == ["a/b/2.txt", "a/b/c/3.txt"]
+    assert list(backend.list("missing")) == []
+
+    assert backend.delete_prefix("a/b") == 2
+    assert list(backend.list("a")) == ["a/1.txt"]
+    assert backend.delete_prefix("a") == 1
+    assert backend.delete_prefix("a") == 0
+    # Neighbours whose names merely start the same are untouched.
+    assert [k for k in ("a0/4.txt", "ab/5.txt", "a.txt") if backend.exists(k)] == [
+        "a0/4.txt",
+        "ab/5.txt",
+        "a.txt",
+    ]
+
+
+def test_list_does_not_show_an_unfinished_upload_or_a_half_written_file(backend):
+    backend.save("v/done.ts", io.BytesIO(b"x"))
+    backend.begin_upload("v/pending.ts").append(b"half")
+    if isinstance(backend, LocalStorage):
+        (backend.root / "v" / ".late.ts.part").write_bytes(b"half")  # what save() writes first
+    assert list(backend.list("v")) == ["v/done.ts"]
+
+
+@pytest.mark.parametrize("prefix", ["", "/", "..", "../x", "a/../..", ".uploads"])
+def test_delete_prefix_refuses_the_root_and_escaping_prefixes(backend, prefix):
+    backend.save("keep/me.txt", io.BytesIO(b"x"))
+    with pytest.raises(StorageError):
+        backend.delete_prefix(prefix)
+    assert backend.exists("keep/me.txt")
+
+
+def test_copy_leaves_the_source_and_replaces_the_target(backend):
+    data = _payload(CHUNK + 5)
+    backend.save("src/a.bin", io.BytesIO(data))
+    backend.save("dst/a.bin", io.BytesIO(b"old"))
+    backend.copy("src/a.bin", "dst/a.bin")
+    assert _read(backend, "dst/a.bin") == data
+    assert _read(backend, "src/a.bin") == data
+    with pytest.raises(StorageError):
+        backend.copy("src/missing.bin", "dst/b.bin")
+    assert not backend.exists("dst/b.bin")
+
+
+def test_save_file_moves_a_finished_file_in(backend, tmp_path):
+    source = tmp_path / "ffmpeg-out" / "index.m3u8"
+    source.parent.mkdir()
+    source.write_bytes(b"#EXTM3U\n")
+    assert backend.save_file(source, "v/1/index.m3u8") == 8
+    assert not source.exists()  # moved, not copied
+    assert _read(backend, "v/1/index.m3u8") == b"#EXTM3U\n"
+    if not isinstance(backend, LocalStorage):
+        head = backend.client.head_object(Bucket=backend.bucket, Key="v/1/index.m3u8")
+        assert head["ContentType"] == "application/vnd.apple.mpegurl"
+    with pytest.raises(StorageError):
+        backend.save_file(source, "v/1/again.m3u8")
+
+
+def test_local_save_file_renames_on_the_same_filesystem(tmp_path):
+    storage = LocalStorage(tmp_path / "root", "secret", 60)
+    source = tmp_path / "segment.ts"
+    source.write_bytes(b"x" * 1000)
+    os.chmod(source, 0o600)  # as a temporary file is created
+    inode = source.stat().st_ino
+    storage.save_file(source, "v/segment.ts")
+    stored = storage.path("v/segment.ts").stat()
+    assert stored.st_ino == inode  # the same file: no bytes were copied
+    umask = os.umask(0)
+    os.umask(umask)
+    # Readable like any stored file (nginx may send it), not the temp file's 0600.
+    assert stored.st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_local_path_gives_a_readable_file_and_cleans_up(backend):
+    data = _payload(CHUNK + 3)
+    backend.save("videos/9/source.mp4", io.BytesIO(data))
+    with backend.local_path("videos/9/source.mp4") as path:
+        assert path.read_bytes() == data
+        assert path.suffix == ".mp4"  # ffmpeg may look at the extension
+        if isinstance(backend, LocalStorage):
+            assert path == backend.path("videos/9/source.mp4")  # the file itself
+    if isinstance(backend, LocalStorage):
+        assert path.exists()
+    else:
+        assert not path.exists() and not path.parent.exists()  # the download is gone
+    with pytest.raises(StorageError), backend.local_path("videos/9/missing.mp4"):
+        pass
+
+
+def test_signed_url_outside_a_request_uses_the_site_url(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "SITE_URL", "https://school.example/")
+    with app.app_context():  # as in a worker or a mail: no request
+        get_storage().save("private/a.txt", io.BytesIO(b"secret"))
+        url = get_storage().url("private/a.txt")
+    assert url.startswith("https://school.example/media/private/a.txt?")
+    assert client.get(url.removeprefix("https://school.example")).data == b"secret"
+
+
+def test_local_file_with_a_name_through_nginx_keeps_its_download_name(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "STORAGE_ACCEL_REDIRECT_PREFIX", "/_protected")
+    with app.app_context():
+        get_storage().save("private/7/abc", io.BytesIO(b"%PDF-1.4"))
+    response = client.get(_signed_url(app, "private/7/abc", filename="Grades 2026.pdf"))
+    assert response.status_code == 200
+    assert response.headers["X-Accel-Redirect"] == "/_protected/private/7/abc"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="Grades 2026.pdf"'
+    assert response.mimetype == "application/pdf"
+    # A name beyond Latin-1 reaches the browser intact (RFC 5987), never a 500.
+    response = client.get(_signed_url(app, "private/7/abc", filename="成绩 Übersicht.pdf"))
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert "filename*=UTF-8''%E6%88%90%E7%BB%A9%20%C3%9Cbersicht.pdf" in disposition

@@ -319,6 +319,7 @@ def s3_storage(s3_endpoint: str) -> Any:
         access_key="testing",
         secret_key="testing",
         default_expiry=60,
+        secret="s3-test-secret",
     )
     storage.client.create_bucket(Bucket=storage.bucket)
     return storage
