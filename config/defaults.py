@@ -80,8 +80,16 @@ RATELIMIT_SWALLOW_ERRORS = True
 LMS_QUEUES = ["mail", "default", "media"]
 # A job that runs longer than this (seconds) is stopped and counted as failed.
 LMS_JOB_TIMEOUT = 3600
-# The health check calls a worker dead if it has not reported for this long.
+# The health check calls a worker dead if it has not reported for this long, and
+# the sweeper re-queues (or fails) a running task whose worker is that silent.
 LMS_WORKER_HEARTBEAT_GRACE = 90
+# Seconds between a busy worker's reports to Redis (RQ's job monitoring interval).
+LMS_WORKER_HEARTBEAT = 30
+# Seconds between sweeps for lost tasks and for tasks not yet handed to Redis.
+LMS_SWEEP_INTERVAL = 30
+# Modules whose @job functions are registered besides the core's and each
+# plugin's `tasks.py` (the test suite adds its own).
+LMS_JOB_MODULES = []
 
 # --- Storage -------------------------------------------------------------------------
 # "local" (files under <instance>/storage) or "s3" (any S3-compatible service).

@@ -7,3 +7,5 @@ LMS_PASSWORD_HASH_FAST = True
 RATELIMIT_SWALLOW_ERRORS = False
 # The Flask test client's host, so that links in mails point where tests send requests.
 SITE_URL = "http://localhost"
+# Jobs that only tests enqueue.
+LMS_JOB_MODULES = ["lms.testing.jobs"]

@@ -51,6 +51,7 @@ def create_app(
     plugins = load_plugins(app, plugin_entry_points)
     init_plugins(app, plugins)
     register_core(app)
+    init_jobs(app)
     init_templates(app)
     from lms.signals import plugins_loaded
 
@@ -165,6 +166,18 @@ def init_plugins(app: Flask, plugins: list[Plugin]) -> None:
             get_socketio(app).on_namespace(namespace)
         state.periodic_jobs.extend(plugin.get_periodic_jobs())
         log.debug("plugin %s %s loaded", plugin.name, plugin.version)
+
+
+def init_jobs(app: Flask) -> None:
+    """Register the declared jobs of the core and each plugin; check the periodic ones."""
+    from lms.tasks import CORE_JOB_MODULES, check_periodic_jobs, register_job_module
+
+    state = lms_state(app)
+    for module in (*CORE_JOB_MODULES, *app.config["LMS_JOB_MODULES"]):
+        register_job_module(app, module)
+    for plugin in state.plugins.values():
+        register_job_module(app, f"{plugin.package}.tasks", optional=True)
+    check_periodic_jobs(app)
 
 
 def register_core(app: Flask) -> None:

@@ -12,10 +12,9 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, has_app_context
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
+from flask import Flask, current_app
 
+from lms.commit import on_commit
 from lms.state import lms_state
 
 T = TypeVar("T")
@@ -43,24 +42,12 @@ def clear(app: Flask | None = None) -> None:
     lms_state(app).cache.clear()
 
 
-_PENDING_KEY = "lms_cache_forget"
-
-
 def forget_after_commit(key: str) -> None:
     """Forget `key` now and again once the current transaction commits.
 
     Between the change and its commit, another request of this process could
-    cache the old value again; the second forget drops it.
+    cache the old value again; the second forget drops it. A rollback skips it.
     """
-    from lms.extensions import db
-
     forget(key)
-    db.session().info.setdefault(_PENDING_KEY, set()).add(key)
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _forget_committed(session: Session) -> None:
-    keys = session.info.pop(_PENDING_KEY, set())
-    if keys and has_app_context():
-        for key in keys:
-            forget(key)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    on_commit(lambda: lms_state(app).cache.pop(key, None), key=("lms.cache.forget", key))

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 
-from lms.tasks import enqueue_after_commit
+from lms.tasks import enqueue, job
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def send_mail(to: str, subject: str, template: str, **context: object) -> None:
     """
     text = render_template(f"{template}.txt", **context)
     html = render_template(f"{template}.html", **context)
-    enqueue_after_commit("lms.mail.deliver", to, subject, text, html, queue="mail", retries=3)
+    enqueue(deliver, to, subject, text, html)
 
 
 def sender() -> str:
@@ -54,6 +54,7 @@ def build_message(to: str, subject: str, text: str, html: str) -> EmailMessage:
     return msg
 
 
+@job(queue="mail", retries=3)
 def deliver(to: str, subject: str, text: str, html: str) -> str:
     """Job: send one message; returns where it went."""
     msg = build_message(to, subject, text, html)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
 
+from lms.commit import on_commit
 from lms.extensions import db
 from lms.models.notification import Notification
 from lms.models.user import User
-from lms.realtime import emit_after_commit
+from lms.realtime import emit
 from lms.signals import notification_created
 
 
@@ -30,8 +32,13 @@ def notify(
     db.session.add(note)
     db.session.flush()
     notification_created.send(note)
-    emit_after_commit(
-        "notification", {"id": note.id, "title": note.title, "link": link}, user_id=user.id
+    on_commit(
+        partial(
+            emit,
+            "notification",
+            {"id": note.id, "title": note.title, "link": link},
+            user_id=user.id,
+        )
     )
     if email:
         from lms.mail import send_mail

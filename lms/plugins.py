@@ -48,12 +48,14 @@ class PluginLoadError(RuntimeError):
 
 @dataclass(frozen=True)
 class PeriodicJob:
-    """A job the scheduler enqueues every `every` seconds."""
+    """A declared job (its name or function) the workers enqueue every `every` seconds.
+
+    It runs on the queue its @job declares; a job nobody declares stops start-up.
+    """
 
     name: str
-    func: str
+    func: str | Callable[..., Any]
     every: int
-    queue: str = "default"
 
 
 class Plugin:

@@ -4,7 +4,9 @@ Every connection must carry a login session cookie or an API token
 (``auth={"token": ...}``); anonymous connections are refused. Each user joins
 the room ``user:<id>``, so ``emit(..., user_id=...)`` reaches all their tabs.
 Emitting goes through the Redis message queue, so a worker or another web
-process reaches clients connected anywhere.
+process reaches clients connected anywhere. To emit only once a change is
+saved, wrap the call: ``on_commit(partial(emit, ...))`` (``lms.commit``).
+Jobs push ``task_progress`` events to their owner's room (``lms.tasks``).
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from typing import Any
 from flask import request
 from flask_login import current_user, login_user
 from flask_socketio import Namespace, join_room
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
 
 from lms.extensions import get_socketio
 
@@ -81,33 +81,3 @@ def emit(
     except Exception:
         # Real time is a courtesy: a Redis hiccup must not fail the request or job.
         log.exception("could not emit %s to %s", event, target)
-
-
-_PENDING_KEY = "lms_pending_emits"
-
-
-def emit_after_commit(
-    event: str,
-    data: Any,
-    *,
-    user_id: int | None = None,
-    room: str | None = None,
-    namespace: str = "/",
-) -> None:
-    """Like emit(), but only once the current transaction commits (never after a rollback)."""
-    from lms.extensions import db
-
-    db.session().info.setdefault(_PENDING_KEY, []).append(
-        (event, data, {"user_id": user_id, "room": room, "namespace": namespace})
-    )
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _release_pending_emits(session: Session) -> None:
-    for name, data, kwargs in session.info.pop(_PENDING_KEY, []):
-        emit(name, data, **kwargs)
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _drop_pending_emits(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)

@@ -2,8 +2,9 @@
 
 Each signal is sent with a sender and keyword arguments, documented below.
 Receivers run inside the request or job that sent the signal, before its
-commit: they may change the database, and must use `enqueue_after_commit`
-for anything that should happen only once the change is saved.
+commit: they may change the database; anything that should happen only once
+the change is saved goes through `lms.commit.on_commit` (`lms.tasks.enqueue`
+already does).
 """
 
 from blinker import Namespace

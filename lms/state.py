@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from lms.nav import NavRegistry
     from lms.permissions import PermissionRegistry
     from lms.plugins import PeriodicJob, Plugin
+    from lms.tasks import JobSpec
 
 
 @dataclass
@@ -30,6 +31,8 @@ class LmsState:
     # Functions that turn a bearer token into a user (the auth plugin adds one).
     token_loaders: list[Callable[[str], Any]] = field(default_factory=list)
     periodic_jobs: list[PeriodicJob] = field(default_factory=list)
+    # Jobs declared with @job, by name (lms.tasks registers them as plugins load).
+    jobs: dict[str, JobSpec] = field(default_factory=dict)
     # Registries that plugins expose to each other by name ("lessons.types").
     registries: dict[str, Any] = field(default_factory=dict)
     # Signal receivers connected by this app's plugins, to disconnect on teardown.

@@ -1,10 +1,11 @@
-"""The RQ worker: JSON jobs, queues by purpose, niced media jobs, periodic jobs."""
+"""The RQ worker: JSON jobs, queues by purpose, niced media jobs, periodic jobs, sweeps."""
 
 from __future__ import annotations
 
 import logging
 import os
 import threading
+import time
 from typing import Any
 
 from flask import Flask
@@ -14,9 +15,12 @@ from rq.serializers import JSONSerializer
 from lms.extensions import db
 from lms.redis_store import get_redis
 from lms.state import lms_state
+from lms.task_recovery import sweep
 from lms.tasks import enqueue, set_worker_app
 
 log = logging.getLogger(__name__)
+
+_SWEEP_LOCK = "lms:sweep"
 
 
 class LmsWorker(Worker):
@@ -34,20 +38,42 @@ class LmsWorker(Worker):
         return super().perform_job(job, queue)
 
 
-def _schedule_periodic(app: Flask, stop: threading.Event) -> None:
-    """Enqueue each periodic job once per interval across all workers (Redis lock)."""
-    jobs = lms_state(app).periodic_jobs
-    if not jobs:
-        return
+def sweep_once(app: Flask, *, force: bool = False) -> None:
+    """Sweep lost tasks and the outbox, unless another worker swept within the interval."""
+    try:
+        every = int(app.config["LMS_SWEEP_INTERVAL"])
+        if force or get_redis(app).set(_SWEEP_LOCK, "1", nx=True, ex=max(1, every)):
+            with app.app_context():
+                sweep()
+    except Exception:
+        # Redis or the database is away: the next sweep tries again.
+        log.warning(
+            "sweep failed; retrying in %ss", app.config["LMS_SWEEP_INTERVAL"], exc_info=True
+        )
+
+
+def _enqueue_periodic(app: Flask) -> None:
     redis = get_redis(app)
-    while not stop.wait(5):
-        for job in jobs:
-            try:
-                if redis.set(f"lms:periodic:{job.name}", "1", nx=True, ex=job.every):
-                    with app.app_context():
-                        enqueue(job.func, queue=job.queue)
-            except Exception:
-                log.exception("could not schedule periodic job %s", job.name)
+    for job in lms_state(app).periodic_jobs:
+        try:
+            if redis.set(f"lms:periodic:{job.name}", "1", nx=True, ex=job.every):
+                with app.app_context():
+                    # Keyed, so a periodic job never piles up behind a slow copy.
+                    enqueue(job.func, unique_key=f"periodic:{job.name}")
+                    db.session.commit()
+        except Exception:
+            log.exception("could not schedule periodic job %s", job.name)
+
+
+def _maintain(app: Flask, stop: threading.Event) -> None:
+    """Enqueue periodic jobs once per interval across all workers; sweep now and then."""
+    every = float(app.config["LMS_SWEEP_INTERVAL"])
+    next_sweep = time.monotonic() + every
+    while not stop.wait(min(5.0, every)):
+        _enqueue_periodic(app)
+        if time.monotonic() >= next_sweep:
+            sweep_once(app)
+            next_sweep = time.monotonic() + every
 
 
 def run_worker(app: Flask, queues: list[str] | None = None, burst: bool = False) -> None:
@@ -59,11 +85,14 @@ def run_worker(app: Flask, queues: list[str] | None = None, burst: bool = False)
         [Queue(n, connection=connection, serializer=JSONSerializer) for n in names],
         connection=connection,
         serializer=JSONSerializer,
+        job_monitoring_interval=int(app.config["LMS_WORKER_HEARTBEAT"]),
     )
     worker.lms_app = app
     worker.parent_pid = os.getpid()
+    # Tasks committed while Redis was down wait in the outbox: push them first.
+    sweep_once(app, force=True)
     stop = threading.Event()
-    threading.Thread(target=_schedule_periodic, args=(app, stop), daemon=True).start()
+    threading.Thread(target=_maintain, args=(app, stop), daemon=True).start()
     try:
         worker.work(burst=burst, logging_level="INFO", with_scheduler=True)
     finally:

@@ -114,7 +114,8 @@ def test_worker_process_reports_to_health_and_runs_jobs(app, client, worker_proc
     from lms.tasks import enqueue
 
     with app.app_context():
-        task_id = enqueue("lms.testing.jobs.add", 20, 22, queue="media").id
+        task_id = enqueue("lms.testing.jobs.add_media", 20, 22).id
+        db.session.commit()
 
     def worker_ok() -> bool:
         assert worker_process.poll() is None, worker_process.stdout.read().decode()

@@ -22,7 +22,7 @@ from lms.extensions import db
 from lms.models import Role, User, utcnow
 from lms.passwords import burn_password_time
 from lms.signals import user_logged_in, user_registered, user_role_changed
-from lms.tasks import enqueue_after_commit
+from lms.tasks import enqueue
 from lms_auth.models import (
     ApplicationStatus,
     AuthApiToken,
@@ -154,7 +154,7 @@ def register_without_disclosure(*, email: str, username: str, password: str, nam
 def queue_mail(task: str, *args: Any) -> None:
     """Queue one of lms_auth.tasks' mail jobs, passing the site's address for its links."""
     base_url = current_app.config.get("AUTH_BASE_URL") or request.url_root
-    enqueue_after_commit(f"lms_auth.tasks.{task}", *args, base_url, queue="mail", retries=3)
+    enqueue(f"lms_auth.tasks.{task}", *args, base_url)
 
 
 # --- signing in and out -------------------------------------------------------------------

@@ -13,12 +13,14 @@ from flask import current_app
 
 from lms.extensions import db
 from lms.mail import send_mail
+from lms.tasks import job
 from lms_auth import services
 from lms_auth.models import EmailTokenPurpose
 
 log = logging.getLogger(__name__)
 
 
+@job(queue="mail", retries=3)
 def send_verification(user_id: int, base_url: str) -> str:
     user = services.get_user(user_id)
     if user is None or user.is_email_verified or not user.is_active:
@@ -32,6 +34,7 @@ def send_verification(user_id: int, base_url: str) -> str:
     return "sent"
 
 
+@job(queue="mail", retries=3)
 def send_account_exists(user_id: int, base_url: str) -> str:
     user = services.get_user(user_id)
     if user is None or not user.is_active:
@@ -42,6 +45,7 @@ def send_account_exists(user_id: int, base_url: str) -> str:
     return "sent"
 
 
+@job(queue="mail", retries=3)
 def send_password_reset(email: str, base_url: str) -> str:
     user = services.user_by_email(email)
     if user is None or not user.is_active:

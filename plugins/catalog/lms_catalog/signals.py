@@ -1,8 +1,8 @@
 """Signals of the catalog. Connect receivers in your Plugin.init() with ``self.connect()``.
 
 Receivers run inside the request or job that sent the signal, before it
-commits: use ``lms.tasks.enqueue_after_commit`` for work that must wait for
-the commit.
+commits: use ``lms.commit.on_commit`` (or ``lms.tasks.enqueue``, which uses
+it) for work that must wait for the commit.
 """
 
 from blinker import Namespace

@@ -16,9 +16,8 @@ from typing import IO
 
 import filetype
 from flask import current_app
-from sqlalchemy import event
 
-from lms.extensions import db
+from lms.commit import on_commit
 from lms.storage import StorageError, get_storage
 
 SNIFF_BYTES = 8192
@@ -180,15 +179,15 @@ def delete_after_commit(key: str | None) -> None:
     """Delete a stored file once the current transaction commits (never before)."""
     if not key:
         return
-    session = db.session()
 
-    def _delete(_session: object) -> None:
+    def _delete() -> None:
         try:
             get_storage().delete(key)
         except (StorageError, OSError):  # a leftover file is harmless; a crash is not
             current_app.logger.warning("could not delete stored file %s", key)
 
-    event.listen(session, "after_commit", _delete, once=True)
+    # Through on_commit, a rolled-back deletion is forgotten with its transaction.
+    on_commit(_delete)
 
 
 def signed_url(content: dict[str, object], *, download: bool, expires_in: int | None = None) -> str:

@@ -11,15 +11,14 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from lms.errors import ServiceError
 from lms.extensions import db
 from lms.models import utcnow
-from lms.tasks import enqueue_after_commit
+from lms.tasks import enqueue
 from lms_lessons.models import DRAFT, STATUSES, Lesson, Section
 from lms_lessons.registry import ContentError, LessonType, get_lesson_type, lesson_types
 
@@ -60,25 +59,15 @@ def clean_text(value: Any, *, limit: int, required: bool) -> tuple[str | None, s
 
 # --- course progress follows the published lessons -------------------------------
 
-_RECOMPUTE_KEY = "lessons_recompute_courses"
-
 
 def published_lessons_changed(course_id: int) -> None:
     """Students' course progress depends on the published lessons: recompute it after commit.
 
-    Once per course and transaction; the job runs in the worker so that a
-    course with many students never slows the instructor's request.
+    The job is unique: one waits per course however many changes queue it; it
+    runs in the worker so that a course with many students never slows the
+    instructor's request.
     """
-    pending = db.session().info.setdefault(_RECOMPUTE_KEY, set())
-    if course_id not in pending:
-        pending.add(course_id)
-        enqueue_after_commit("lms_lessons.tasks.recompute_course_progress", course_id)
-
-
-@event.listens_for(OrmSession, "after_commit")
-@event.listens_for(OrmSession, "after_rollback")
-def _forget_recomputes(session: OrmSession) -> None:
-    session.info.pop(_RECOMPUTE_KEY, None)
+    enqueue("lms_lessons.tasks.recompute_course_progress", course_id)
 
 
 # --- sections ------------------------------------------------------------------

@@ -8,9 +8,12 @@ from lms_catalog import Enrollment
 from sqlalchemy import select
 
 from lms.extensions import db
+from lms.tasks import job
 from lms_lessons.progress import update_course_progress
 
 
+# Unique: edits in quick succession queue one recomputation, not one each.
+@job(unique=True)
 def recompute_course_progress(course_id: int) -> dict[str, Any]:
     """Recompute each unfinished student's progress after a course's published lessons changed.
 
