@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 _KEY = "lms_on_commit"
 
 # (transaction it was added in, dedup key, action)
-_Pending = list[tuple[SessionTransaction | None, Hashable | None, Callable[[], Any]]]
+_Pending = list[tuple[SessionTransaction, Hashable | None, Callable[[], Any]]]
 
 
 def on_commit(
@@ -45,7 +45,9 @@ def on_commit(
     pending: _Pending = session.info.setdefault(_KEY, [])
     if key is not None and any(k == key for _tx, k, _a in pending):
         return
-    tx = session.get_nested_transaction() or session.get_transaction()
+    # Begin the transaction the action belongs to if nothing has yet, so that
+    # a rollback before any statement still discards it (no connection is used).
+    tx = session.get_nested_transaction() or session.get_transaction() or session.begin()
     pending.append((tx, key, action))
 
 

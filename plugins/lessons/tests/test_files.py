@@ -131,6 +131,29 @@ def test_replacing_a_file_deletes_the_old_one(app, school, file_lesson, as_user,
         assert not get_storage().exists(new_key)
 
 
+def test_a_rolled_back_lesson_deletion_keeps_its_file(app, school, file_lesson, as_user, pdf):
+    _course, lesson = file_lesson
+    owner = as_user(school.instructor)
+    upload(owner, lesson, pdf, "a.pdf")
+    with app.app_context():
+        from lms_lessons.services import delete_lesson, get_lesson
+
+        from lms.extensions import db
+        from lms.models import Setting
+        from lms.storage import get_storage
+
+        key = get_lesson(lesson).content["key"]
+        delete_lesson(get_lesson(lesson))
+        db.session.flush()
+        db.session.rollback()
+        # A later, unrelated commit of the same session must not delete it either.
+        db.session.add(Setting(namespace="tests", key="unrelated", value=1))
+        db.session.commit()
+        assert get_storage().exists(key)
+    r = owner.api("GET", f"/api/v1/lessons/{lesson}/file")
+    assert r.status_code == 200 and owner.get(r.json["url"]).data == pdf
+
+
 def test_expired_or_tampered_signed_url_is_refused(
     app, school, make_course, make_section, make_lesson, as_user, enrol, pdf
 ):
