@@ -10,9 +10,9 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +48,8 @@ def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
     except psutil.NoSuchProcess:
         family = []
     for member in family:
-        try:
+        with suppress(psutil.NoSuchProcess):
             member.send_signal(signal.SIGKILL)
-        except psutil.NoSuchProcess:
-            pass
     proc.wait(timeout=10)
 
 
