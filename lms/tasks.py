@@ -112,7 +112,10 @@ def register_job_module(app: Flask, module_name: str, *, optional: bool = False)
 
     if optional and importlib.util.find_spec(module_name) is None:
         return
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise PluginLoadError(f"jobs module {module_name} failed to import: {exc}") from exc
     jobs = lms_state(app).jobs
     for spec in declared_jobs(module):
         if spec.queue not in app.config["LMS_QUEUES"]:

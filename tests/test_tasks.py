@@ -151,6 +151,14 @@ def test_a_job_on_an_unknown_queue_stops_start_up(test_config, tmp_path, monkeyp
         create_app(dict(test_config, LMS_PLUGINS="ticker"), plugin_entry_points=[ep])
 
 
+def test_a_plugin_whose_tasks_module_breaks_stops_start_up(test_config, tmp_path, monkeypatch):
+    from lms.app import create_app
+
+    ep = _plugin_with_jobs(tmp_path, monkeypatch, "raise RuntimeError('boom in tasks')\n")
+    with pytest.raises(PluginLoadError, match=r"jobs module .*\.tasks failed to import: boom"):
+        create_app(dict(test_config, LMS_PLUGINS="ticker"), plugin_entry_points=[ep])
+
+
 def test_rolled_back_job_is_never_queued(app, worker):
     with app.app_context():
         enqueue(jobs.write_setting, "ghost", 1)
