@@ -136,6 +136,20 @@ def test_a_job_killed_mid_run_is_requeued_by_the_sweeper_and_its_owner_sees_it_l
     assert 10 in progress and 90 in progress
 
 
+def test_a_delayed_job_runs_when_due_through_the_workers_scheduler(app, start_worker):
+    from lms.tasks import enqueue_in
+
+    start_worker("default")
+    with app.app_context():
+        task = enqueue_in(2, jobs.add, 20, 22)
+        task_id, due = task.id, task.run_at
+        db.session.commit()
+    _wait_for(lambda: _task(app, task_id).status == TaskStatus.FINISHED, 30, "the delayed job")
+    task = _task(app, task_id)
+    assert task.result == 42
+    assert task.started_at >= due  # not before it was due
+
+
 def test_a_password_reset_mail_goes_out_while_a_long_media_job_runs(
     app, client, create_user, smtp_server, start_worker
 ):
