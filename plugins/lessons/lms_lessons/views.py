@@ -115,7 +115,7 @@ def complete(lesson_id: int) -> Response:
         return redirect(url_for("lessons.lesson", lesson_id=lesson_id))
     db.session.commit()
     if result.course_progress == 100:
-        flash("Lesson complete. You have finished the course. Well done!", "success")
+        flash("Lesson complete. That was the last one: well done!", "success")
         return redirect(url_for("lessons.lesson", lesson_id=lesson_id))
     flash("Lesson complete.", "success")
     sections = services.sections_of(found.course.id)

@@ -165,6 +165,10 @@ def test_browser_journey_to_certificate(app, school, open_as, pdf, tmp_path: Pat
             assert download.value.suggested_filename == "identification-key.pdf"
         student.get_by_role("button", name="Mark as complete").click()
     expect(student.get_by_text("You have finished the course")).to_be_visible()
+    # The last lesson links straight to the certificate.
+    expect(
+        student.locator(".course-finished").get_by_role("link", name="View your certificate")
+    ).to_be_visible()
     sidebar = student.locator(".lesson-sidebar")
     expect(sidebar.locator(".syllabus-lesson.is-done")).to_have_count(4)
 
