@@ -1,4 +1,4 @@
-"""`flask --app wsgi lms ...`: plugins, upgrade, create-admin, worker, seed-demo."""
+"""`flask --app wsgi lms ...`: plugins, upgrade, revision, drop-tables, create-admin, worker ..."""
 
 from __future__ import annotations
 
@@ -66,9 +66,39 @@ def revision_command(component: str, message: str, empty: bool) -> None:
     from lms.migrations import make_revision
 
     try:
-        make_revision(current_app, component, message, autogenerate=not empty)
+        rev_id = make_revision(current_app, component, message, autogenerate=not empty)
     except KeyError as exc:
         raise click.ClickException(str(exc)) from exc
+    click.echo(f"Revision {rev_id} written.")
+
+
+@click.command("drop-tables")
+@click.argument("plugin")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def drop_tables_command(plugin: str, yes: bool) -> None:
+    """Drop the tables, version table and settings an uninstalled PLUGIN left behind."""
+    from lms.migrations import DropRefused, drop_leftovers, plugin_leftovers
+
+    try:
+        leftovers = plugin_leftovers(current_app, plugin)
+    except DropRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not leftovers.tables and not leftovers.settings:
+        click.echo(f"Plugin {plugin!r} left nothing in the database.")
+        return
+    click.echo(f"Plugin {plugin!r} left behind:")
+    for name in leftovers.tables:
+        click.echo(f"  table {name} ({leftovers.rows[name]} rows)")
+    if leftovers.settings:
+        click.echo(f"  {leftovers.settings} setting(s)")
+    if not yes:
+        click.confirm("Drop them for good? This cannot be undone", abort=True)
+    try:
+        drop_leftovers(current_app, leftovers)
+    except DropRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Dropped {len(leftovers.tables)} table(s) of plugin {plugin!r}.")
 
 
 @click.command("create-admin")
@@ -147,6 +177,7 @@ CORE_COMMANDS = [
     plugins_command,
     upgrade_command,
     revision_command,
+    drop_tables_command,
     create_admin_command,
     worker_command,
     seed_demo_command,

@@ -1,8 +1,12 @@
 """Real time over Flask-SocketIO: authenticated connections and emit() from anywhere.
 
 Every connection must carry a login session cookie or an API token
-(``auth={"token": ...}``); anonymous connections are refused. Each user joins
-the room ``user:<id>``, so ``emit(..., user_id=...)`` reaches all their tabs.
+(``auth={"token": ...}`` or an ``Authorization: Bearer ...`` header); anonymous
+connections are refused. The user found at connect is the connection's user
+until it closes: its id is kept in the Socket.IO session and every event
+handler of an ``AuthenticatedNamespace`` runs with ``current_user`` set to it,
+whatever authenticated the connection. Each user joins the room
+``user:<id>``, so ``emit(..., user_id=...)`` reaches all their tabs.
 Emitting goes through the Redis message queue, so a worker or another web
 process reaches clients connected anywhere. To emit only once a change is
 saved, wrap the call: ``on_commit(partial(emit, ...))`` (``lms.commit``).
@@ -11,11 +15,13 @@ Jobs push ``task_progress`` events to their owner's room (``lms.tasks``).
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import request
-from flask_login import current_user, login_user
+from flask_login import current_user, login_user, logout_user
 from flask_socketio import Namespace, join_room
 
 from lms.extensions import get_socketio
@@ -45,13 +51,64 @@ def authenticate_socket(auth: Any) -> Any:
     return None
 
 
+_USER_KEY = "lms_user_id"
+
+
+def _remember_connection_user(user: Any, namespace: str) -> None:
+    session = get_socketio().server.get_session(request.sid, namespace=namespace)  # type: ignore[attr-defined]
+    session[_USER_KEY] = user.id
+
+
+def _restore_connection_user(namespace: str) -> None:
+    """Make the user who connected `current_user` of this event (anonymous if since disabled)."""
+    from lms.extensions import db
+    from lms.models.user import User
+
+    try:
+        session = get_socketio().server.get_session(request.sid, namespace=namespace)  # type: ignore[attr-defined]
+    except KeyError:  # the connection is already gone
+        session = {}
+    user_id = session.get(_USER_KEY)
+    user = db.session.get(User, user_id) if user_id is not None else None
+    # login_user/logout_user touch only this event's throwaway copy of the
+    # cookie session (manage_session=False): nothing is written back.
+    if user is not None and user.is_active:
+        login_user(user)
+    else:
+        logout_user()
+
+
+def _as_connection_user(handler: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(handler)
+    def run(self: Namespace, *args: Any) -> Any:
+        _restore_connection_user(self.namespace)
+        return handler(self, *args)
+
+    return run
+
+
+# Handlers that run before the connection's user is known, or inside connect.
+_NOT_EVENT_HANDLERS = ("on_connect", "on_authenticated")
+
+
 class AuthenticatedNamespace(Namespace):
-    """Base for plugin namespaces: refuses anonymous clients, joins the user's room."""
+    """Base for plugin namespaces: refuses anonymous clients, joins the user's room.
+
+    In every ``on_<event>`` handler (connect excepted), ``current_user`` is
+    the user who opened the connection, by cookie or by token.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in list(vars(cls).items()):
+            if name.startswith("on_") and name not in _NOT_EVENT_HANDLERS and callable(value):
+                setattr(cls, name, _as_connection_user(value))
 
     def on_connect(self, auth: Any = None) -> bool:
         user = authenticate_socket(auth)
         if user is None:
             return False
+        _remember_connection_user(user, self.namespace)
         join_room(user_room(user.id), namespace=self.namespace)
         return self.on_authenticated(user, auth)
 

@@ -7,8 +7,21 @@ import threading
 import pytest
 import socketio
 
-from lms.realtime import emit
-from lms.testing.plugin import session_cookie
+from lms.realtime import AuthenticatedNamespace, emit
+from lms.testing.plugin import DEFAULT_PASSWORD, session_cookie
+
+WHOAMI = "/test-whoami"
+
+
+class WhoAmINamespace(AuthenticatedNamespace):
+    """An event handler that answers with the connection's user, as a plugin's would."""
+
+    def on_whoami(self, _data=None):
+        from flask_login import current_user
+
+        if not current_user.is_authenticated:
+            return {"user": None}
+        return {"user": current_user.id}
 
 
 def _listen(sio, event: str) -> tuple[threading.Event, list]:
@@ -140,3 +153,69 @@ def test_emit_with_redis_down_does_not_fail_the_caller(tmp_path, test_config):
         redis_server.stop()
         with other.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def whoami_namespace(app):
+    from lms.extensions import get_socketio
+
+    get_socketio(app).on_namespace(WhoAmINamespace(WHOAMI))
+    return WHOAMI
+
+
+def _api_token(app, login, password=DEFAULT_PASSWORD):
+    r = app.test_client().post("/api/v1/auth/login", json={"login": login, "password": password})
+    assert r.status_code == 200, r.json
+    return r.json["token"]
+
+
+def test_token_connection_is_still_its_user_in_later_event_handlers(
+    app, create_user, socket_connect, whoami_namespace
+):
+    erin = create_user(username="erin")
+    sio = socket_connect(token=_api_token(app, "erin"), namespace=whoami_namespace)
+    # Two events: the user is not a leftover of the connect handler's context.
+    assert sio.call("whoami", namespace=whoami_namespace, timeout=5) == {"user": erin.id}
+    assert sio.call("whoami", namespace=whoami_namespace, timeout=5) == {"user": erin.id}
+
+
+def test_bearer_header_connection_is_still_its_user_in_event_handlers(
+    app, live_server, create_user, whoami_namespace
+):
+    fay = create_user(username="fay")
+    sio = socketio.Client(reconnection=False)
+    sio.connect(
+        live_server.url,
+        headers={"Authorization": f"Bearer {_api_token(app, 'fay')}"},
+        namespaces=[whoami_namespace],
+        transports=["websocket"],
+        wait_timeout=5,
+    )
+    try:
+        assert sio.call("whoami", namespace=whoami_namespace, timeout=5) == {"user": fay.id}
+    finally:
+        sio.disconnect()
+
+
+def test_cookie_connection_is_its_user_in_event_handlers(
+    app, client, create_user, login_as, socket_connect, whoami_namespace
+):
+    gus = create_user()
+    login_as(client, gus)
+    client.get("/notifications")
+    sio = socket_connect(cookie=session_cookie(client, app), namespace=whoami_namespace)
+    assert sio.call("whoami", namespace=whoami_namespace, timeout=5) == {"user": gus.id}
+
+
+def test_a_user_deactivated_after_connecting_is_anonymous_in_later_events(
+    app, create_user, socket_connect, whoami_namespace
+):
+    from lms.extensions import db
+    from lms.models import User
+
+    hal = create_user(username="hal")
+    sio = socket_connect(token=_api_token(app, "hal"), namespace=whoami_namespace)
+    with app.app_context():
+        db.session.get(User, hal.id).is_deactivated = True
+        db.session.commit()
+    assert sio.call("whoami", namespace=whoami_namespace, timeout=5) == {"user": None}

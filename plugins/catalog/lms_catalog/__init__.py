@@ -3,10 +3,7 @@
 This module is the plugin's public API: other plugins import only what
 ``__all__`` lists. Services flush and send signals; the caller commits.
 
-Template hooks the course page offers: "course-syllabus" (kwargs: course,
-enrollment, user), "course-rating" (kwargs: course), "course-sidebar"
-(kwargs: course, enrollment, user); the student dashboard offers
-"dashboard-course" (kwargs: course, enrollment).
+Template hooks and signals: see docs/hooks-and-signals.md in the repository.
 """
 
 from lms_catalog.models import (
@@ -33,6 +30,7 @@ from lms_catalog.services import (
 )
 from lms_catalog.signals import (
     certificate_issued,
+    course_completed,
     course_published,
     course_rejected,
     enrollment_completed,
@@ -51,6 +49,7 @@ __all__ = [
     "CourseSlugRedirect",
     "Enrollment",
     "certificate_issued",
+    "course_completed",
     "course_published",
     "course_rejected",
     "enroll",

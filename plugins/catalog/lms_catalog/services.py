@@ -603,7 +603,7 @@ def set_course_progress(
         enrollment.completed_at = now
         db.session.flush()
         log.info("enrollment %s completed", enrollment.id)
-        signals.enrollment_completed.send(enrollment)
+        signals.course_completed.send(enrollment)
         issue_certificate(enrollment)
     db.session.flush()
     return enrollment

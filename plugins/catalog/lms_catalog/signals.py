@@ -27,8 +27,12 @@ user_enrolled = _signals.signal("catalog-user-enrolled")
 #: A user left a course. sender: the Enrollment.
 user_unenrolled = _signals.signal("catalog-user-unenrolled")
 
-#: An enrolment reached 100%. sender: the Enrollment.
-enrollment_completed = _signals.signal("catalog-enrollment-completed")
+#: A student completed a course: their enrolment reached 100% (once per
+#: enrolment, just before its certificate is issued). sender: the Enrollment.
+course_completed = _signals.signal("catalog-course-completed")
+
+#: The same signal under its first name (kept so that existing receivers work).
+enrollment_completed = course_completed
 
 #: A certificate was issued for a completed enrolment. sender: the Certificate.
 certificate_issued = _signals.signal("catalog-certificate-issued")

@@ -2,8 +2,9 @@
 
 - A course's staff (its instructors and admins) see everything, drafts included,
   and only they edit (another instructor gets 403).
-- Everybody else sees published lessons of courses they may view; drafts, and
-  courses they may not view, do not exist for them (404).
+- Everybody else sees published lessons of courses they may view; drafts,
+  lessons of a type no installed plugin registers, and courses they may not
+  view, do not exist for them (404).
 - Lesson content (and file URLs) needs an active enrolment, unless the lesson
   is a free preview (403 otherwise).
 """
@@ -92,7 +93,8 @@ def lesson_access(lesson_id: int, user: Any) -> LessonAccess:
     lesson, course = row
     viewable_course(course, user)
     staff = course.is_staff(user)
-    if not lesson.is_published and not staff:
+    # Drafts, and lessons whose type's plugin is gone, do not exist for students.
+    if not lesson.is_available and not staff:
         raise NotFound()
     enrollment = get_enrollment(user.id, course.id) if _authenticated(user) and not staff else None
     return LessonAccess(lesson, course, user, enrollment)

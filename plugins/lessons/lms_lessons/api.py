@@ -117,7 +117,7 @@ class SectionLessons(MethodView):
         items = [
             lesson_summary(lesson, done)
             for lesson in section.lessons
-            if staff or lesson.is_published
+            if staff or lesson.is_available
         ]
         return {"items": items, "total": len(items)}
 

@@ -91,7 +91,7 @@ def file_info(lesson: Lesson) -> dict[str, Any] | None:
     }
 
 
-def _file_context(lesson: Lesson) -> Mapping[str, Any]:
+def _file_context(lesson: Lesson, course: Any, user: Any) -> Mapping[str, Any]:
     info = file_info(lesson)
     view_url = None
     if info and info["inline"]:

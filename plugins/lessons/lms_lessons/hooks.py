@@ -34,7 +34,7 @@ def course_syllabus(course: Any, enrollment: Any = None, user: Any = None, **_: 
             can_edit=course.can_edit(user),
             lesson_total=len(visible),
             section_total=sum(
-                1 for s in sections if staff or any(lesson.is_published for lesson in s.lessons)
+                1 for s in sections if staff or any(lesson.is_available for lesson in s.lessons)
             ),
             total_seconds=sum(lesson.duration_seconds for lesson in visible),
             preview_total=sum(1 for lesson in visible if lesson.free_preview),

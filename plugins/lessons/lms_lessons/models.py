@@ -74,6 +74,18 @@ class Lesson(db.Model):
     def is_published(self) -> bool:
         return self.status == PUBLISHED
 
+    @property
+    def type_installed(self) -> bool:
+        """False when no enabled plugin registers this lesson's type any more."""
+        from lms_lessons.registry import get_lesson_type
+
+        return get_lesson_type(self.type) is not None
+
+    @property
+    def is_available(self) -> bool:
+        """What students may see: published, and its type installed."""
+        return self.is_published and self.type_installed
+
 
 class LessonProgress(db.Model):
     """How far one student got in one lesson; completion never moves backwards."""

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from lms.extensions import db
 from lms.models import utcnow
 from lms_lessons.models import PUBLISHED, Lesson, LessonProgress
+from lms_lessons.registry import installed_type_names
 
 POSITION_MAX = 100 * 3600  # seconds; matches the longest lesson we accept
 
@@ -81,10 +82,19 @@ def record(
 
 
 def course_percent(user_id: int, course_id: int) -> int:
-    """Share of the course's published lessons this student completed (0-100, 100 = all)."""
+    """Share of the course's available lessons this student completed (0-100, 100 = all).
+
+    Lessons whose type is no longer installed are hidden from students, so
+    they count neither way.
+    """
+    installed = installed_type_names()
     total = (
         select(func.count(Lesson.id))
-        .where(Lesson.course_id == course_id, Lesson.status == PUBLISHED)
+        .where(
+            Lesson.course_id == course_id,
+            Lesson.status == PUBLISHED,
+            Lesson.type.in_(installed),
+        )
         .scalar_subquery()
     )
     done = (
@@ -95,6 +105,7 @@ def course_percent(user_id: int, course_id: int) -> int:
             LessonProgress.course_id == course_id,
             LessonProgress.completed_at.is_not(None),
             Lesson.status == PUBLISHED,
+            Lesson.type.in_(installed),
         )
         .scalar_subquery()
     )

@@ -26,6 +26,10 @@ REGISTRY_KEY = "lessons.types"
 MANUAL = "manual"
 #: The lesson completes once a share of its duration has been watched (media).
 WATCHED = "watched"
+#: Only another plugin completes the lesson, with ``complete_lesson(user, lesson)``
+#: (a passed quiz, an attended live class): no "mark as complete" button.
+EXTERNAL = "external"
+COMPLETIONS = (MANUAL, WATCHED, EXTERNAL)
 
 
 class ContentError(ValueError):
@@ -59,22 +63,33 @@ def watched_share_rule(lesson: Lesson, watched_seconds: int, share: float) -> bo
 
 @dataclass(frozen=True)
 class LessonType:
-    """One kind of lesson ("text", "file", "video" ...)."""
+    """One kind of lesson ("text", "file", "video" ...).
+
+    Keep the type's own data in the type's own tables (prefixed with your
+    plugin's name) with a foreign key to ``lessons_lessons.id`` and
+    ``ondelete="CASCADE"``, not in ``lesson.content``: that JSON column is for
+    the two built-in types, and nothing checks or migrates what is inside it.
+    """
 
     name: str
     label: str
-    #: Template rendered inside the lesson page; gets `lesson`, `course`, `user` and
-    #: whatever `player_context` returns.
+    #: Template rendered inside the lesson page; gets `lesson`, `course`, `current_user`
+    #: and whatever `player_context` returns.
     player_template: str
     #: WTForms form (a ContentForm subclass) with the type's own editor fields.
     editor_form: type[ContentForm] = ContentForm
-    #: MANUAL ("mark as complete") or WATCHED (progress updates complete it).
+    #: MANUAL ("mark as complete"), WATCHED (progress updates complete it) or
+    #: EXTERNAL (only ``complete_lesson`` completes it).
     completion: str = MANUAL
     #: For WATCHED types: (lesson, watched_seconds, share 0-1) -> complete?
     completion_rule: Callable[[Lesson, int, float], bool] = watched_share_rule
     description: str = ""
-    #: Extra template variables for the player (signed URLs, embeds ...).
-    player_context: Callable[[Lesson], Mapping[str, Any]] | None = None
+    #: What the student reads instead of a "mark as complete" button (WATCHED and
+    #: EXTERNAL types), e.g. "Pass the quiz with 60% to complete this lesson."
+    completion_hint: str = ""
+    #: Extra template variables for the player (signed URLs, embeds ...):
+    #: called as player_context(lesson, course, user).
+    player_context: Callable[[Lesson, Any, Any], Mapping[str, Any]] | None = None
     #: What the API shows of `lesson.content` to people allowed to see it.
     content_json: Callable[[Lesson], Mapping[str, Any]] | None = None
     #: Why the lesson cannot be published yet (e.g. "upload the file first"), or None.
@@ -88,8 +103,9 @@ class LessonType:
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("_", "").isalnum() or len(self.name) > 32:
             raise ValueError(f"lesson type name {self.name!r}: use 1-32 letters, digits, _")
-        if self.completion not in (MANUAL, WATCHED):
-            raise ValueError(f"lesson type {self.name!r}: completion is {MANUAL!r} or {WATCHED!r}")
+        if self.completion not in COMPLETIONS:
+            choices = ", ".join(repr(c) for c in COMPLETIONS)
+            raise ValueError(f"lesson type {self.name!r}: completion is one of {choices}")
 
     def is_complete(self, lesson: Lesson, watched_seconds: int, share: float) -> bool:
         return self.completion == WATCHED and self.completion_rule(lesson, watched_seconds, share)
@@ -113,4 +129,10 @@ def lesson_types(app: Flask | None = None) -> list[LessonType]:
 
 
 def get_lesson_type(name: str, app: Flask | None = None) -> LessonType | None:
+    """Return the registered type called `name`, or None (its plugin is not installed)."""
     return _registry(app).get(name)
+
+
+def installed_type_names(app: Flask | None = None) -> list[str]:
+    """Return the names of the registered lesson types."""
+    return list(_registry(app))

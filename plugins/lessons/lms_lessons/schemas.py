@@ -57,6 +57,12 @@ class LessonSummary(Schema):
     position = fields.Integer()
     status = fields.String()
     free_preview = fields.Boolean()
+    type_installed = fields.Boolean(
+        metadata={
+            "description": "False when no installed plugin provides the lesson's type "
+            "(students do not see such lessons; only staff get them)."
+        }
+    )
     completed = fields.Boolean(allow_none=True, metadata={"description": "For enrolled students."})
 
 
@@ -82,7 +88,10 @@ class ProgressOut(Schema):
 class LessonOut(LessonSummary):
     course_slug = fields.String()
     description = fields.String()
-    completion = fields.String(metadata={"description": "manual or watched"})
+    completion = fields.String(
+        allow_none=True,
+        metadata={"description": "manual, watched or external (null: type not installed)"},
+    )
     content = fields.Dict(allow_none=True)
     file_url = fields.String(
         allow_none=True, metadata={"description": "Signed, expiring download URL (file lessons)."}

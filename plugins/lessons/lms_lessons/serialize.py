@@ -24,6 +24,7 @@ def lesson_summary(lesson: Lesson, completed: set[int] | None = None) -> dict[st
         "position": lesson.position,
         "status": lesson.status,
         "free_preview": lesson.free_preview,
+        "type_installed": lesson.type_installed,
         "completed": None if completed is None else lesson.id in completed,
     }
 
@@ -39,7 +40,7 @@ def section_json(
         "lessons": [
             lesson_summary(lesson, completed)
             for lesson in section.lessons
-            if include_drafts or lesson.is_published
+            if include_drafts or lesson.is_available
         ],
     }
 
@@ -73,7 +74,7 @@ def lesson_json(
     data.update(
         course_slug=course.slug,
         description=lesson.description,
-        completion=lesson_type.completion if lesson_type else "manual",
+        completion=lesson_type.completion if lesson_type else None,
         created_at=lesson.created_at,
         updated_at=lesson.updated_at,
         content=None,

@@ -328,9 +328,12 @@ def update_lesson(lesson: Lesson, data: Mapping[str, Any], form: Any = None) -> 
 
 
 def _lesson_deleted(lesson: Lesson) -> None:
+    from lms_lessons.signals import lesson_deleted
+
     lesson_type = get_lesson_type(lesson.type)
     if lesson_type and lesson_type.on_delete:
         lesson_type.on_delete(lesson)
+    lesson_deleted.send(lesson)
 
 
 def delete_lesson(lesson: Lesson) -> None:
@@ -411,10 +414,10 @@ def move_lesson(lesson: Lesson, direction: str) -> bool:
 
 
 def ordered_lessons(sections: Sequence[Section], *, include_drafts: bool) -> list[Lesson]:
-    """Flatten sections into the course's reading order."""
+    """Flatten sections into the course's reading order (students: available lessons only)."""
     return [
         lesson
         for section in sections
         for lesson in section.lessons
-        if include_drafts or lesson.is_published
+        if include_drafts or lesson.is_available
     ]

@@ -54,9 +54,10 @@ def lesson(lesson_id: int) -> Any:
         db.session.commit()
     lesson_type = context["lesson_type"]
     if lesson_type is not None and lesson_type.player_context:
-        context.update(lesson_type.player_context(lesson))
+        context.update(lesson_type.player_context(lesson, course, current_user))
     context["this_progress"] = progress.get(lesson.id)
-    context["manual"] = lesson_type is None or lesson_type.completion == MANUAL
+    context["manual"] = lesson_type is not None and lesson_type.completion == MANUAL
+    context["completion_hint"] = tracking.completion_hint(lesson_type)
     context["show_summary"] = _summary_adds_something(lesson)
     context["certificate"] = _finished_course_certificate(found)
     return render_template("lessons/lesson.html", **context)
