@@ -88,6 +88,16 @@ def test_example_plugin_install_use_and_uninstall(tmp_path: Path, redis_url: str
         assert page["hello_status"] == 200
         assert "New users since it was installed" in page["hello_body"]
         assert page["nav_has_hello"] and page["home_box"]
+
+        # The tests the example ships, with the fixtures the core ships, on
+        # services of their own (SQLite and an embedded Redis in their tmp dirs).
+        own = {k: v for k, v in env.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+        own.pop("LMS_INSTANCE_PATH")
+        result = run(
+            [sys.executable, "-m", "pytest", str(EXAMPLE / "tests"), "-q", "-p", "no:randomly"],
+            own,
+        )
+        assert " passed" in result.stdout and "failed" not in result.stdout, result.stdout
     finally:
         run([*pip, "uninstall", "-y", "lms-plugin-hello"], env)
 

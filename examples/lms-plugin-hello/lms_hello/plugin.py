@@ -3,20 +3,40 @@
 from typing import Any
 
 import click
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.cli import AppGroup
+from werkzeug.wrappers import Response
 
+from lms.extensions import db
 from lms.nav import NavItem
+from lms.permissions import has_permission, permission_required
 from lms.plugins import Plugin
 from lms.signals import user_registered
 from lms_hello import services
 
 bp = Blueprint("hello", __name__, url_prefix="/hello", template_folder="templates")
 
+#: Named "<plugin>.<action>"; granted to instructors here, admins hold every permission.
+RESET = "hello.reset"
+
 
 @bp.route("/")
 def index() -> str:
-    return render_template("hello/index.html", new_users=services.counter(services.NEW_USERS))
+    return render_template(
+        "hello/index.html",
+        new_users=services.counter(services.NEW_USERS),
+        can_reset=has_permission(RESET),
+    )
+
+
+@bp.route("/reset", methods=["POST"])
+@permission_required(RESET)
+def reset() -> Response:
+    """Set the counter back to zero (the form carries the CSRF token; the core checks it)."""
+    services.reset(services.NEW_USERS)
+    db.session.commit()
+    flash("The counter starts again from zero.", "success")
+    return redirect(url_for("hello.index"))
 
 
 def _count_new_user(user: Any, **_kwargs: Any) -> None:
@@ -26,9 +46,11 @@ def _count_new_user(user: Any, **_kwargs: Any) -> None:
 class HelloPlugin(Plugin):
     """Hello
 
-    An example plugin: a page, a menu entry, a box on the home page and a
-    counter of new users kept by a signal receiver.
+    An example plugin: a page, a menu entry, a box on the home page, a counter
+    of new users kept by a signal receiver, a permission and an API endpoint.
     """
+
+    permissions = {RESET: ("Reset the hello plugin's counter", ("instructor",))}
 
     def init(self) -> None:
         self.connect(user_registered, _count_new_user)
@@ -36,6 +58,11 @@ class HelloPlugin(Plugin):
 
     def get_blueprints(self) -> list[Blueprint]:
         return [bp]
+
+    def get_api_blueprints(self) -> list[Any]:
+        from lms_hello.api import blp
+
+        return [blp]
 
     def get_nav_items(self, menu: str) -> list[NavItem]:
         return [NavItem("Hello", "hello.index", order=90)] if menu == "main" else []

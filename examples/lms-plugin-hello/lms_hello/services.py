@@ -22,3 +22,11 @@ def increment(name: str, by: int = 1) -> int:
     row.value += by
     db.session.flush()
     return row.value
+
+
+def reset(name: str) -> None:
+    """Set a counter back to zero (the caller commits)."""
+    row = db.session.scalar(select(HelloCounter).where(HelloCounter.name == name))
+    if row is not None:
+        row.value = 0
+        db.session.flush()
