@@ -5,6 +5,8 @@ a plugin calls ``self.template_hook("course-sidebar", render_fn)`` in init().
 The function receives the keyword arguments and returns HTML (usually
 ``render_template(...)``, whose values Jinja has already escaped); outputs are
 joined in priority order. Never return user input that has not been escaped.
+Every hook a page offers, with its arguments, is listed in
+docs/hooks-and-signals.md (tests/test_docs_index.py keeps the list complete).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Each signal is sent with a sender and keyword arguments, documented below.
 Receivers run inside the request or job that sent the signal, before its
 commit: they may change the database; anything that should happen only once
 the change is saved goes through `lms.commit.on_commit` (`lms.tasks.enqueue`
-already does).
+already does). Every signal, the core's and the plugins', is listed in
+docs/hooks-and-signals.md.
 """
 
 from blinker import Namespace
