@@ -12,6 +12,7 @@ from lms.nav import NavItem
 from lms.permissions import has_permission, permission_required
 from lms.plugins import Plugin
 from lms.signals import user_registered
+from lms.tasks import enqueue
 from lms_hello import services
 
 bp = Blueprint("hello", __name__, url_prefix="/hello", template_folder="templates")
@@ -41,13 +42,16 @@ def reset() -> Response:
 
 def _count_new_user(user: Any, **_kwargs: Any) -> None:
     services.increment(services.NEW_USERS)
+    # Runs in the worker once the registration commits (never if it rolls back).
+    enqueue("lms_hello.tasks.welcome", user.id, user_id=user.id)
 
 
 class HelloPlugin(Plugin):
     """Hello
 
     An example plugin: a page, a menu entry, a box on the home page, a counter
-    of new users kept by a signal receiver, a permission and an API endpoint.
+    of new users kept by a signal receiver, a welcome job, a permission and an
+    API endpoint.
     """
 
     permissions = {RESET: ("Reset the hello plugin's counter", ("instructor",))}

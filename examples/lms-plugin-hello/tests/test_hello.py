@@ -39,6 +39,22 @@ def test_signal_receiver_counts_new_users(app, client, create_user):
     assert result.exit_code == 0 and result.output.strip() == "2"
 
 
+def test_a_new_user_is_welcomed_by_a_job_in_the_worker(app, create_user, worker):
+    from sqlalchemy import select
+
+    from lms.models import Notification
+
+    user = _register(app, create_user)
+    assert worker.run() == 1
+    with app.app_context():
+        notes = db.session.scalars(
+            select(Notification).where(Notification.user_id == user.id)
+        ).all()
+        assert [(n.kind, n.title) for n in notes] == [
+            ("hello.welcome", "Hello from the hello plugin!")
+        ]
+
+
 def test_only_holders_of_the_permission_may_reset(app, client, make_client, create_user, login_as):
     _register(app, create_user)
     student = login_as(client, create_user(role="student"))

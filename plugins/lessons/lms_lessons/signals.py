@@ -1,10 +1,9 @@
 """Signals of the lessons plugin. Connect receivers in your Plugin.init() with ``self.connect()``.
 
 Receivers run inside the request or job that sent the signal, before it
-commits: they may change the database, and must use
-``lms.tasks.enqueue_after_commit`` (or ``lms.realtime.emit_after_commit``) for
-work that must wait for the commit. The course's completion is the catalog's
-event: ``lms_catalog.course_completed``.
+commits: they may change the database, and must use ``lms.tasks.enqueue``
+(jobs) or ``lms.commit.on_commit`` for work that must wait for the commit.
+The course's completion is the catalog's event: ``lms_catalog.course_completed``.
 """
 
 from blinker import Namespace
