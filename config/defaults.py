@@ -61,9 +61,13 @@ LMS_FRAME_SOURCES = [
 ]
 # The school's name until an admin sets one on the set-up page.
 LMS_SITE_NAME = "Our School"
-# How long a process keeps site settings (the school's name...) before reading
-# them again; a change made in one process shows in the others within this time.
-LMS_SETTINGS_CACHE_SECONDS = 10
+# Settings, permission grants and other rarely changed data are cached per
+# process. A change bumps a version in Redis that every process checks at most
+# every LMS_CACHE_CHECK_SECONDS, so it shows everywhere within about that time.
+LMS_CACHE_CHECK_SECONDS = 1.0
+# The longest a process keeps a cached value anyway: the bound on stale data
+# while Redis cannot be reached.
+LMS_CACHE_SECONDS = 60
 # Items per page on list pages and API lists (and the largest a client may ask).
 LMS_PER_PAGE = 24
 LMS_MAX_PER_PAGE = 100

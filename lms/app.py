@@ -83,9 +83,16 @@ def _limiter_storage_uri(redis_url: str) -> str:
 
 
 def init_state(app: Flask) -> None:
-    app.extensions["lms"] = LmsState(
-        hooks=TemplateHooks(), nav=NavRegistry(), permissions=PermissionRegistry()
+    from lms.nav import NavItem
+    from lms.permissions import CORE_PERMISSIONS
+
+    state = LmsState(hooks=TemplateHooks(), nav=NavRegistry(), permissions=PermissionRegistry())
+    for name, (description, roles) in CORE_PERMISSIONS.items():
+        state.permissions.add(name, description, roles)
+    state.nav.add(
+        "admin", NavItem("Settings", "core.settings", order=95, permission="core.manage_settings")
     )
+    app.extensions["lms"] = state
 
 
 def init_database(app: Flask) -> None:
@@ -181,6 +188,7 @@ def init_jobs(app: Flask) -> None:
 
 
 def register_core(app: Flask) -> None:
+    from lms import settings_views  # noqa: F401 - its routes join the core blueprint
     from lms.cli import register_cli
     from lms.errors import register_error_handlers
     from lms.realtime import CoreNamespace

@@ -1,9 +1,11 @@
-"""`flask --app wsgi lms ...`: plugins, upgrade, revision, drop-tables, create-admin, worker ..."""
+"""`flask --app wsgi lms ...`: plugins, upgrade, revision, drop-tables, create-admin, worker,
+seed-demo, permissions, settings, flush-caches."""
 
 from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -170,6 +172,117 @@ def seed_demo_command(into_existing: bool) -> None:
     )
 
 
+@click.group("permissions")
+def permissions_group() -> None:
+    """List, grant and revoke permissions (admins hold every one)."""
+
+
+@permissions_group.command("list")
+@with_appcontext
+def permissions_list_command() -> None:
+    """Print each permission with the roles holding it."""
+    from lms.permissions import granted_roles
+
+    for permission in lms_state().permissions.all():
+        roles = ", ".join(sorted(r.value for r in granted_roles(permission.name))) or "-"
+        click.echo(f"{permission.name:<32} {roles:<24} {permission.description}")
+
+
+def _change_grant(change: Any, role: str, permission: str, done: str, unchanged: str) -> None:
+    from lms.errors import ServiceError
+
+    try:
+        changed = change(role, permission)
+    except ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(done if changed else unchanged)
+
+
+@permissions_group.command("grant")
+@click.argument("role")
+@click.argument("permission")
+@with_appcontext
+def permissions_grant_command(role: str, permission: str) -> None:
+    """Give PERMISSION to every user with ROLE (student, instructor)."""
+    from lms.permissions import grant
+
+    _change_grant(
+        grant,
+        role,
+        permission,
+        f"{role} now holds {permission}.",
+        f"{role} already held {permission}.",
+    )
+
+
+@permissions_group.command("revoke")
+@click.argument("role")
+@click.argument("permission")
+@with_appcontext
+def permissions_revoke_command(role: str, permission: str) -> None:
+    """Take PERMISSION from ROLE."""
+    from lms.permissions import revoke
+
+    _change_grant(
+        revoke,
+        role,
+        permission,
+        f"{role} no longer holds {permission}.",
+        f"{role} did not hold {permission}.",
+    )
+
+
+@click.group("settings")
+def settings_group() -> None:
+    """Read and change site settings (the same checks as the settings page)."""
+
+
+@settings_group.command("list")
+@with_appcontext
+def settings_list_command() -> None:
+    """Print every declared setting with its value."""
+    from lms.settings import declared_settings, get_setting
+
+    for namespace in ["core", *lms_state().plugins]:
+        for key, spec in declared_settings(namespace).items():
+            value = json.dumps(get_setting(namespace, key))
+            click.echo(f"{namespace}.{key:<24} {value:<16} {spec.description}")
+
+
+@settings_group.command("set")
+@click.argument("name")
+@click.argument("value")
+@with_appcontext
+def settings_set_command(name: str, value: str) -> None:
+    """Set NAME ("<namespace>.<key>") to VALUE (JSON: 80, true, "text"; bare words are text)."""
+    from lms.settings import SettingsError, set_setting
+
+    namespace, _, key = name.partition(".")
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = value
+    try:
+        stored = set_setting(namespace, key, parsed)
+    except SettingsError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(f"{name} = {json.dumps(stored)}")
+
+
+@click.command("flush-caches")
+@with_appcontext
+def flush_caches_command() -> None:
+    """Make every web process and worker drop its cached settings and grants."""
+    from lms.cache import flush_caches
+
+    flush_caches()
+    click.echo("Caches flushed; every process reloads within a few seconds.")
+
+
 DEMO_ADMIN = "admin@demo.school"
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - documented in the README for the demo school
 
@@ -181,6 +294,9 @@ CORE_COMMANDS = [
     create_admin_command,
     worker_command,
     seed_demo_command,
+    permissions_group,
+    settings_group,
+    flush_caches_command,
 ]
 
 

@@ -76,6 +76,19 @@ def upgrade_all(app: Flask, echo: Callable[[str], Any] = print) -> None:
     for component in components(app):
         echo(f"upgrading {component.name} ({component.version_table})")
         command.upgrade(alembic_config(component), "heads")
+    _seed_permissions(app, echo)
+
+
+def _seed_permissions(app: Flask, echo: Callable[[str], Any]) -> None:
+    """Copy the default grants of permissions the database does not know yet."""
+    from lms.extensions import db
+    from lms.permissions import seed_permissions
+
+    with app.app_context():
+        seeded = seed_permissions()
+        db.session.commit()
+    if seeded:
+        echo(f"permissions seeded with their default grants: {', '.join(seeded)}")
 
 
 # Alembic's version tables hold revision ids in a VARCHAR(32).

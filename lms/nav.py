@@ -1,7 +1,9 @@
 """Menus built from the nav items plugins contribute.
 
 Menus by name: "main" (top bar), "user" (account menu), "admin" (admin pages)
-and "footer". Each item says who may see it; the core filters per request.
+and "footer". Each item says who may see it, by permission (`permission=`,
+so a role granted the page also gets its menu entry) or by a function of the
+user (`visible=`: signed in, signed out); the core filters per request.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ class NavItem:
     endpoint: str
     order: int = 50
     url_values: dict[str, Any] = field(default_factory=dict)
+    # Only people holding this permission (lms.permissions) see the item.
+    permission: str | None = None
     # Called with the current user; None means everyone sees it.
     visible: Callable[[Any], bool] | None = None
     # Admin pages: one line saying what the page is for, and how many things
@@ -38,6 +42,11 @@ class NavItem:
         return request.endpoint == self.endpoint
 
     def is_visible_to(self, user: Any) -> bool:
+        if self.permission is not None:
+            from lms.permissions import has_permission
+
+            if not has_permission(self.permission, user):
+                return False
         return self.visible is None or bool(self.visible(user))
 
 
@@ -47,10 +56,6 @@ def signed_in(user: Any) -> bool:
 
 def signed_out(user: Any) -> bool:
     return not user.is_authenticated
-
-
-def admins(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_admin)
 
 
 def instructors(user: Any) -> bool:

@@ -1,34 +1,62 @@
-"""Who may do what: a permission registry per app, decorators and object checks.
+"""Who may do what: permissions, the grants that give them to roles, decorators.
 
-Permissions are named "<plugin>.<action>" and granted to roles. Admins hold
-every permission. Ownership questions ("may this instructor edit this course?")
-belong to the object itself (`course.can_edit(user)`); views ask through
-`ensure_can()`, which answers 403, or 404 where existence must not leak.
+Permissions are named "<plugin>.<action>"; plugins declare them with the roles
+that hold them by default. The grants themselves are data (tables
+`permissions` and `permission_grants`): `flask lms upgrade` copies each
+permission's defaults there once, and from then on a school changes them with
+`grant()` / `revoke()` (or `flask lms permissions grant ROLE PERMISSION`)
+without touching code. Admins hold every permission.
+
+Ownership questions ("may this instructor edit this course?") belong to the
+object itself (`course.can_edit(user)`); views ask through `ensure_can()`,
+which answers 403, or 404 where existence must not leak.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_login import current_user
+from sqlalchemy import delete, select
 
+from lms.cache import forget_after_commit, remember
+from lms.errors import ServiceError
+from lms.extensions import db
+from lms.models.permission import PermissionGrant, PermissionRecord
 from lms.models.user import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+log = logging.getLogger(__name__)
+
+#: The core's own permissions (plugins declare theirs on their Plugin class).
+CORE_PERMISSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "core.manage_settings": ("Change the site's settings", ()),
+}
+
+_GRANTS_KEY = "permissions:grants"
 
 
 @dataclass(frozen=True)
 class Permission:
     name: str
     description: str
-    roles: frozenset[Role]
+    #: The roles that hold it until a school changes its grants.
+    default_roles: frozenset[Role]
+
+
+class GrantError(ServiceError):
+    """A refused grant or revoke (unknown permission or role)."""
 
 
 class PermissionRegistry:
+    """The permissions this app's core and plugins declare (their defaults, not the grants)."""
+
     def __init__(self) -> None:
         self._perms: dict[str, Permission] = {}
 
@@ -37,21 +65,156 @@ class PermissionRegistry:
             raise ValueError(f"permission {name!r} is registered twice")
         self._perms[name] = Permission(name, description, frozenset(Role(r) for r in roles))
 
+    def get(self, name: str) -> Permission:
+        try:
+            return self._perms[name]
+        except KeyError:
+            raise KeyError(f"unknown permission {name!r}") from None
+
     def all(self) -> list[Permission]:
         return sorted(self._perms.values(), key=lambda p: p.name)
 
     def allows(self, user: Any, name: str) -> bool:
-        if name not in self._perms:
-            raise KeyError(f"unknown permission {name!r}")
+        permission = self.get(name)
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return False
-        return user.role == Role.ADMIN or user.role in self._perms[name].roles
+        if user.role == Role.ADMIN:
+            return True
+        granted = _grants().get(name)
+        roles = permission.default_roles if granted is None else granted
+        return Role(user.role) in roles
+
+
+def _load_grants() -> dict[str, frozenset[Role]]:
+    """Read every seeded permission's roles (one small table, two queries)."""
+    grants: dict[str, set[Role]] = {
+        name: set() for name in db.session.scalars(select(PermissionRecord.name))
+    }
+    for permission, role in db.session.execute(
+        select(PermissionGrant.permission, PermissionGrant.role)
+    ):
+        if role in Role._value2member_map_:
+            grants.setdefault(permission, set()).add(Role(role))
+    return {name: frozenset(roles) for name, roles in grants.items()}
+
+
+def _grants() -> dict[str, frozenset[Role]]:
+    # Every menu and many views ask: kept per process, dropped everywhere on change (lms.cache).
+    return remember(_GRANTS_KEY, current_app.config["LMS_CACHE_SECONDS"], _load_grants)
 
 
 def has_permission(name: str, user: Any = None) -> bool:
+    """Return whether `user` (default: the current user) holds permission `name`."""
     from lms.state import lms_state
 
     return lms_state().permissions.allows(current_user if user is None else user, name)
+
+
+def granted_roles(name: str) -> frozenset[Role]:
+    """Return the roles holding `name` now (admins hold everything and are not listed)."""
+    from lms.state import lms_state
+
+    permission = lms_state().permissions.get(name)
+    granted = _grants().get(name)
+    return permission.default_roles if granted is None else granted
+
+
+def seed_permissions() -> list[str]:
+    """Copy the default grants of permissions not yet in the database; return their names.
+
+    A seeded permission is never seeded again, so a grant a school revoked
+    stays revoked after the next upgrade. The caller commits.
+    """
+    from lms.state import lms_state
+
+    known = {r.name: r for r in db.session.scalars(select(PermissionRecord))}
+    seeded = []
+    for permission in lms_state().permissions.all():
+        record = known.get(permission.name)
+        if record is not None:
+            record.description = permission.description[:300]
+            continue
+        db.session.add(
+            PermissionRecord(name=permission.name, description=permission.description[:300])
+        )
+        for role in sorted(permission.default_roles - {Role.ADMIN}):
+            db.session.add(PermissionGrant(permission=permission.name, role=role.value))
+        seeded.append(permission.name)
+    db.session.flush()
+    if seeded:
+        forget_after_commit(_GRANTS_KEY)
+    return seeded
+
+
+def _checked(role: str | Role, name: str) -> tuple[Role, str]:
+    from lms.state import lms_state
+
+    try:
+        lms_state().permissions.get(name)
+    except KeyError:
+        raise GrantError(
+            f"There is no permission called {name!r}.",
+            code="not_found",
+            status=404,
+            fields={"permission": ["Unknown permission."]},
+        ) from None
+    try:
+        checked = Role(role)
+    except ValueError:
+        roles = ", ".join(r.value for r in Role)
+        raise GrantError(
+            f"There is no role called {role!r} (roles: {roles}).",
+            code="validation_error",
+            status=422,
+            fields={"role": [f"Must be one of: {roles}."]},
+        ) from None
+    if checked == Role.ADMIN:
+        raise GrantError(
+            "Admins hold every permission; there is nothing to grant or revoke.",
+            code="validation_error",
+            status=422,
+            fields={"role": ["Admins hold every permission."]},
+        )
+    return checked, name
+
+
+def grant(role: str | Role, name: str) -> bool:
+    """Give permission `name` to everyone with `role`; return False if they held it.
+
+    Every process sees the change within a second or two of the commit
+    (lms.cache). The caller commits.
+    """
+    checked, name = _checked(role, name)
+    seed_permissions()
+    exists = db.session.scalar(
+        select(PermissionGrant.id).where(
+            PermissionGrant.permission == name, PermissionGrant.role == checked.value
+        )
+    )
+    if exists is not None:
+        return False
+    db.session.add(PermissionGrant(permission=name, role=checked.value))
+    db.session.flush()
+    forget_after_commit(_GRANTS_KEY)
+    log.info("permission %s granted to role %s", name, checked.value)
+    return True
+
+
+def revoke(role: str | Role, name: str) -> bool:
+    """Take permission `name` from `role`; return False if it did not hold it (caller commits)."""
+    checked, name = _checked(role, name)
+    seed_permissions()
+    result = db.session.execute(
+        delete(PermissionGrant).where(
+            PermissionGrant.permission == name, PermissionGrant.role == checked.value
+        )
+    )
+    db.session.flush()
+    forget_after_commit(_GRANTS_KEY)
+    changed = bool(getattr(result, "rowcount", 0))
+    if changed:
+        log.info("permission %s revoked from role %s", name, checked.value)
+    return changed
 
 
 def wants_json() -> bool:

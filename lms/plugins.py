@@ -69,7 +69,7 @@ class Plugin:
     core_version: str = ">=0.1,<1.0"
     #: Permissions it defines: {"<name>.<action>": (description, roles granted)}.
     permissions: dict[str, tuple[str, Sequence[str]]] = {}
-    #: Site settings an admin can change, with their defaults.
+    #: Site settings an admin can change: {"key": lms.settings.SettingSpec(...)}.
     default_settings: dict[str, Any] = {}
     #: Configuration keys (overridable by environment variables of the same name).
     default_config: dict[str, Any] = {}
@@ -295,6 +295,24 @@ def check_table_prefixes(plugin: Plugin) -> None:
                 )
 
 
+def check_declarations(plugin: Plugin) -> None:
+    """Refuse a plugin whose settings are not typed or whose permissions are misnamed."""
+    from lms.settings import SettingSpec
+
+    for key, spec in plugin.default_settings.items():
+        if not isinstance(spec, SettingSpec):
+            raise PluginLoadError(
+                f"plugin {plugin.name!r}: setting {key!r} must be declared as "
+                f"lms.settings.SettingSpec(type, default, ...), not {spec!r}"
+            )
+    for name in plugin.permissions:
+        if not name.startswith(plugin.name + "."):
+            raise PluginLoadError(
+                f"plugin {plugin.name!r}: permission {name!r} must be named "
+                f"'{plugin.name}.<action>'"
+            )
+
+
 def load_plugins(app: Flask, eps: Iterable[EntryPoint] | None = None) -> list[Plugin]:
     """Find, check and instantiate the enabled plugins, in dependency order."""
     by_name = _check_unique(discover_entry_points() if eps is None else eps)
@@ -305,5 +323,6 @@ def load_plugins(app: Flask, eps: Iterable[EntryPoint] | None = None) -> list[Pl
         plugin = classes[name](name, app, by_name[name])
         _import_models(plugin)
         check_table_prefixes(plugin)
+        check_declarations(plugin)
         plugins.append(plugin)
     return plugins

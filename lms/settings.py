@@ -1,70 +1,212 @@
-"""Site settings an admin changes at run time, stored per namespace in the database."""
+"""Site settings an admin changes at run time: typed declarations, stored per namespace.
+
+The core and each plugin declare their settings with a type, a default, a
+range or choices and a description (`SettingSpec`); values are checked on
+every write. Stored values live in the `settings` table; every process keeps
+them in its cache (lms.cache), and a committed change reaches all of them
+within LMS_CACHE_CHECK_SECONDS.
+"""
 
 from __future__ import annotations
 
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
-from lms.cache import forget, remember
+from lms.cache import forget_after_commit, remember
+from lms.errors import ServiceError
 from lms.extensions import db
 from lms.models.setting import Setting
 from lms.state import lms_state
 
-CORE_DEFAULTS: dict[str, Any] = {
-    "site_name": None,  # falls back to the LMS_SITE_NAME configuration key
-    "setup_done": False,
+log = logging.getLogger(__name__)
+
+_TYPES = (bool, int, float, str)
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """The declaration of one setting: its type, default and the values it accepts.
+
+    ``SettingSpec(int, 90, min=50, max=100, description="...")``; `choices`
+    limits a value to a list (of values, or of ``(value, label)`` pairs);
+    `internal` settings are kept by code and left off the settings form.
+    """
+
+    type: type
+    default: Any
+    description: str = ""
+    label: str = ""
+    min: float | None = None
+    max: float | None = None
+    choices: Sequence[Any] | None = None
+    max_length: int = 500
+    internal: bool = False
+
+    def __post_init__(self) -> None:
+        if self.type not in _TYPES:
+            raise TypeError(f"setting type must be one of bool, int, float, str, not {self.type!r}")
+        try:
+            self.clean(self.default)
+        except SettingsError as exc:
+            raise ValueError(f"default {self.default!r} is not valid: {exc.message}") from None
+
+    @property
+    def choice_values(self) -> list[Any] | None:
+        if self.choices is None:
+            return None
+        return [c[0] if isinstance(c, tuple) else c for c in self.choices]
+
+    def clean(self, value: Any) -> Any:
+        """Return `value` if this setting accepts it; raise SettingsError saying why not."""
+        kind = self.type
+        if kind is bool:
+            if not isinstance(value, bool):
+                raise SettingsError("Must be true or false.")
+        elif kind is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise SettingsError("Must be a whole number.")
+        elif kind is float:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise SettingsError("Must be a number.")
+            if not math.isfinite(value):
+                raise SettingsError("Must be a finite number.")
+            value = float(value)
+        elif not isinstance(value, str):
+            raise SettingsError("Must be text.")
+        elif len(value) > self.max_length:
+            raise SettingsError(f"Must be at most {self.max_length} characters.")
+        if kind in (int, float):
+            if self.min is not None and value < self.min:
+                raise SettingsError(_range_message(self))
+            if self.max is not None and value > self.max:
+                raise SettingsError(_range_message(self))
+        allowed = self.choice_values
+        if allowed is not None and value not in allowed:
+            raise SettingsError(f"Must be one of: {', '.join(str(v) for v in allowed)}.")
+        return value
+
+
+def _range_message(spec: SettingSpec) -> str:
+    def fmt(n: float) -> str:
+        return str(int(n)) if spec.type is int else f"{n:g}"
+
+    if spec.min is not None and spec.max is not None:
+        return f"Must be between {fmt(spec.min)} and {fmt(spec.max)}."
+    if spec.min is not None:
+        return f"Must be at least {fmt(spec.min)}."
+    return f"Must be at most {fmt(spec.max)}."  # type: ignore[arg-type]
+
+
+class SettingsError(ServiceError):
+    """A refused setting value (or an unknown setting)."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("code", "validation_error")
+        kwargs.setdefault("status", 422)
+        super().__init__(message, **kwargs)
+
+
+CORE_SETTINGS: dict[str, SettingSpec] = {
+    "site_name": SettingSpec(
+        str,
+        "",
+        label="School name",
+        description="Shown in the header, mails and certificates (empty: the configured "
+        "LMS_SITE_NAME).",
+        max_length=120,
+    ),
+    "setup_done": SettingSpec(bool, False, internal=True),
 }
 
 
-def _defaults(namespace: str) -> dict[str, Any]:
+def declared_settings(namespace: str) -> Mapping[str, SettingSpec]:
+    """Return the settings `namespace` ("core" or an enabled plugin) declares."""
     if namespace == "core":
-        return CORE_DEFAULTS
+        return CORE_SETTINGS
     plugin = lms_state().plugins.get(namespace)
     return plugin.default_settings if plugin else {}
 
 
-def _cache() -> dict[tuple[str, str], Any]:
+def settings_namespaces() -> list[str]:
+    """Return "core" and every enabled plugin that declares settings an admin may change."""
+    names = ["core", *lms_state().plugins]
+    return [n for n in names if any(not s.internal for s in declared_settings(n).values())]
+
+
+def _spec(namespace: str, key: str) -> SettingSpec:
+    spec = declared_settings(namespace).get(key)
+    if spec is None:
+        raise SettingsError(
+            f"{namespace} has no setting {key!r}.",
+            code="not_found",
+            status=404,
+            fields={key: ["Unknown setting."]},
+        )
+    return spec
+
+
+def _request_cache() -> dict[tuple[str, str], Any]:
+    # One page reads the school's name several times: once per request is enough.
     if not has_request_context():
         return {}
     if not hasattr(g, "_lms_settings"):
         g._lms_settings = {}
-    return g._lms_settings
+    return g._lms_settings  # type: ignore[no-any-return]
 
 
 def get_setting(namespace: str, key: str) -> Any:
-    """Return a setting's stored value, or its declared default.
-
-    Every page reads a few settings (the school's name...), so values are kept
-    per process for LMS_SETTINGS_CACHE_SECONDS (lms.cache): other processes see
-    a change within that time, this one at once.
-    """
-    cache = _cache()
+    """Return a setting's stored value, or its declared default."""
+    spec = _spec(namespace, key)
+    cache = _request_cache()
     if (namespace, key) not in cache:
-        cache[(namespace, key)] = remember(
-            _cache_key(namespace, key),
-            current_app.config["LMS_SETTINGS_CACHE_SECONDS"],
-            lambda: _load(namespace, key),
+        stored = remember(
+            _cache_key(namespace),
+            current_app.config["LMS_CACHE_SECONDS"],
+            lambda: _load(namespace),
         )
+        value = spec.default
+        if key in stored:
+            try:
+                value = spec.clean(stored[key])
+            except SettingsError:
+                # A value stored before its declaration changed: the default is safe.
+                log.warning(
+                    "setting %s.%s holds an invalid value; using its default", namespace, key
+                )
+        cache[(namespace, key)] = value
     return cache[(namespace, key)]
 
 
-def _cache_key(namespace: str, key: str) -> str:
-    return f"setting:{namespace}:{key}"
+def _cache_key(namespace: str) -> str:
+    return f"settings:{namespace}"
 
 
-def _load(namespace: str, key: str) -> Any:
-    row = db.session.scalar(
-        select(Setting).where(Setting.namespace == namespace, Setting.key == key)
+def _load(namespace: str) -> dict[str, Any]:
+    rows = db.session.execute(
+        select(Setting.key, Setting.value).where(Setting.namespace == namespace)
     )
-    return row.value if row else _defaults(namespace).get(key)
+    return {key: value for key, value in rows}
 
 
-def set_setting(namespace: str, key: str, value: Any) -> None:
-    """Store a setting (the caller commits)."""
-    if key not in _defaults(namespace):
-        raise KeyError(f"{namespace} has no setting {key!r}")
+def set_setting(namespace: str, key: str, value: Any) -> Any:
+    """Check and store a setting; return the stored value. The caller commits.
+
+    Raises SettingsError (422, with the field's message) for a value the
+    declaration refuses, 404 for an unknown setting; nothing is changed then.
+    """
+    spec = _spec(namespace, key)
+    try:
+        value = spec.clean(value)
+    except SettingsError as exc:
+        raise SettingsError(
+            f"{spec.label or key}: {exc.message}", fields={key: [exc.message]}
+        ) from None
     row = db.session.scalar(
         select(Setting).where(Setting.namespace == namespace, Setting.key == key)
     )
@@ -72,7 +214,22 @@ def set_setting(namespace: str, key: str, value: Any) -> None:
         db.session.add(Setting(namespace=namespace, key=key, value=value))
     else:
         row.value = value
-    _cache()[(namespace, key)] = value
+    _request_cache()[(namespace, key)] = value
     # Not stored in the process cache: the transaction may still roll back.
-    forget(_cache_key(namespace, key))
+    forget_after_commit(_cache_key(namespace))
     db.session.flush()
+    return value
+
+
+def set_settings(namespace: str, values: Mapping[str, Any]) -> None:
+    """Check every value, then store them all, or none (SettingsError lists each refusal)."""
+    errors: dict[str, list[str]] = {}
+    for key, value in values.items():
+        try:
+            _spec(namespace, key).clean(value)
+        except SettingsError as exc:
+            errors[key] = exc.fields.get(key, [exc.message]) if exc.fields else [exc.message]
+    if errors:
+        raise SettingsError("Some of the values are not valid.", fields=errors)
+    for key, value in values.items():
+        set_setting(namespace, key, value)

@@ -39,6 +39,9 @@ class LmsState:
     receivers: list[tuple[Any, Callable[..., Any]]] = field(default_factory=list)
     # lms.cache: {key: (value, expires_at)}.
     cache: dict[str, tuple[Any, float]] = field(default_factory=dict)
+    # The Redis cache version the cache above belongs to, and when to look again.
+    cache_version: int | None = None
+    cache_next_check: float = 0.0
     redis: redis.Redis | None = None
     storage: Any = None
 

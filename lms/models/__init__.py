@@ -1,17 +1,22 @@
 """Core models. Plugins keep theirs in their own package, with their table prefix."""
 
 from lms.models.notification import Notification
+from lms.models.permission import PermissionGrant, PermissionRecord
 from lms.models.setting import Setting
 from lms.models.task import Task, TaskStatus
 from lms.models.types import JSONType, UTCDateTime, utcnow
 from lms.models.user import Role, User
 
-CORE_TABLES = frozenset({"users", "settings", "tasks", "notifications"})
+CORE_TABLES = frozenset(
+    {"users", "settings", "tasks", "notifications", "permissions", "permission_grants"}
+)
 
 __all__ = [
     "CORE_TABLES",
     "JSONType",
     "Notification",
+    "PermissionGrant",
+    "PermissionRecord",
     "Role",
     "Setting",
     "Task",

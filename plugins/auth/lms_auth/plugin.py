@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
-from lms.nav import NavItem, admins, signed_in, signed_out
+from lms.nav import NavItem, signed_in, signed_out
 from lms.plugins import Plugin
 from lms.state import lms_state
 from lms_auth.oauth import OAUTH_CONFIG
@@ -32,7 +32,8 @@ class AuthPlugin(Plugin):
     and a log of sign-in attempts; instructor applications.
     """
 
-    # Admins hold every permission; a school may grant these to other roles.
+    # Admins hold every permission; a school grants these to other roles with
+    # `flask lms permissions grant ROLE PERMISSION` (lms.permissions.grant).
     permissions = {
         "auth.review_applications": ("Approve or reject instructor applications", ()),
         "auth.read_login_log": ("Read the sign-in log", ()),
@@ -88,7 +89,7 @@ class AuthPlugin(Plugin):
                 NavItem(
                     "Instructor applications",
                     "auth.admin_applications",
-                    visible=admins,
+                    permission="auth.review_applications",
                     description="Students who asked to teach: approve or decline with a note.",
                     pending=_pending_applications,
                 ),
@@ -96,7 +97,7 @@ class AuthPlugin(Plugin):
                     "Sign-in log",
                     "auth.admin_login_attempts",
                     order=90,
-                    visible=admins,
+                    permission="auth.read_login_log",
                     description="Recent sign-ins and failed attempts, by account and address.",
                 ),
             ]

@@ -4,6 +4,10 @@ This module is the plugin's public API: other plugins import only what
 ``__all__`` lists. Services flush and send signals; the caller commits.
 
 Template hooks and signals: see docs/hooks-and-signals.md in the repository.
+
+Who may do what in a course: ``course_permission(user, course, action)`` with
+action "view", "edit", "grade", "moderate", "view_progress" or "manage_staff"
+(see lms_catalog.roles); plugins ask it rather than checking roles themselves.
 """
 
 from lms_catalog.models import (
@@ -13,7 +17,17 @@ from lms_catalog.models import (
     Course,
     CourseInstructor,
     CourseSlugRedirect,
+    CourseStaffChange,
     Enrollment,
+)
+from lms_catalog.roles import (
+    ASSISTANT,
+    COURSE_ACTIONS,
+    INSTRUCTOR,
+    OWNER,
+    STAFF_ROLES,
+    course_permission,
+    course_role,
 )
 from lms_catalog.services import (
     CatalogError,
@@ -39,20 +53,30 @@ from lms_catalog.signals import (
     user_enrolled,
     user_unenrolled,
 )
+from lms_catalog.staff import add_staff, remove_staff, set_staff_role, transfer_ownership
 
 __all__ = [
+    "ASSISTANT",
+    "COURSE_ACTIONS",
+    "INSTRUCTOR",
     "LEVELS",
+    "OWNER",
+    "STAFF_ROLES",
     "CatalogError",
     "Category",
     "Certificate",
     "Course",
     "CourseInstructor",
     "CourseSlugRedirect",
+    "CourseStaffChange",
     "Enrollment",
+    "add_staff",
     "certificate_issued",
     "course_completed",
+    "course_permission",
     "course_published",
     "course_rejected",
+    "course_role",
     "course_submitted",
     "enroll",
     "enrollment_completed",
@@ -62,9 +86,12 @@ __all__ = [
     "get_enrollment",
     "is_enrolled",
     "paid_enrollment_requested",
+    "remove_staff",
     "set_course_progress",
     "set_course_rating",
+    "set_staff_role",
     "touch_last_lesson",
+    "transfer_ownership",
     "unenroll",
     "user_enrolled",
     "user_unenrolled",

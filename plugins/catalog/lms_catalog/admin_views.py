@@ -1,4 +1,8 @@
-"""Admin pages of the catalog: the moderation queue, all courses, categories."""
+"""Admin pages of the catalog: the moderation queue, all courses, categories.
+
+Each asks for a named permission (catalog.review_courses, catalog.manage_courses,
+catalog.manage_categories), so a school can hand one to another role.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from sqlalchemy import select
 
 from lms.actions import attempt
 from lms.extensions import db
-from lms.permissions import admin_required
+from lms.permissions import permission_required
 from lms_catalog import services
 from lms_catalog.forms import CategoryForm, FeedbackForm
 from lms_catalog.models import STATUSES, Category, Course
@@ -34,7 +38,7 @@ def _back(default: str = "catalog.moderation") -> Response:
 
 
 @bp.route("/admin/catalog/moderation")
-@admin_required
+@permission_required("catalog.review_courses")
 def moderation() -> str:
     pending = list(
         db.session.scalars(
@@ -47,7 +51,7 @@ def moderation() -> str:
 
 
 @bp.route("/admin/catalog/courses/<slug>/approve", methods=["POST"])
-@admin_required
+@permission_required("catalog.review_courses")
 def approve(slug: str) -> Response:
     course = _course(slug)
     attempt(lambda: services.approve(course, current_user), f"{course.title} is published.")
@@ -55,7 +59,7 @@ def approve(slug: str) -> Response:
 
 
 @bp.route("/admin/catalog/courses/<slug>/reject", methods=["POST"])
-@admin_required
+@permission_required("catalog.review_courses")
 def reject(slug: str) -> Response:
     course = _course(slug)
     form = FeedbackForm()
@@ -72,7 +76,7 @@ def reject(slug: str) -> Response:
 
 
 @bp.route("/admin/catalog/courses")
-@admin_required
+@permission_required("catalog.manage_courses")
 def admin_courses() -> str:
     status = request.args.get("status", "")
     stmt = select(Course)
@@ -92,7 +96,7 @@ def admin_courses() -> str:
 
 
 @bp.route("/admin/catalog/courses/<slug>/<action>", methods=["POST"])
-@admin_required
+@permission_required("catalog.manage_courses")
 def course_action(slug: str, action: str) -> Response:
     course = _course(slug)
     actions: dict[str, Any] = {
@@ -110,7 +114,7 @@ def course_action(slug: str, action: str) -> Response:
 
 
 @bp.route("/admin/catalog/categories", methods=["GET", "POST"])
-@admin_required
+@permission_required("catalog.manage_categories")
 def categories() -> Any:
     form = CategoryForm()
     if form.validate_on_submit():
@@ -140,7 +144,7 @@ def _category(category_id: int) -> Category:
 
 
 @bp.route("/admin/catalog/categories/<int:category_id>/rename", methods=["POST"])
-@admin_required
+@permission_required("catalog.manage_categories")
 def rename_category(category_id: int) -> Response:
     category = _category(category_id)
     form = CategoryForm()
@@ -155,7 +159,7 @@ def rename_category(category_id: int) -> Response:
 
 
 @bp.route("/admin/catalog/categories/<int:category_id>/delete", methods=["POST"])
-@admin_required
+@permission_required("catalog.manage_categories")
 def delete_category(category_id: int) -> Response:
     category = _category(category_id)
     name = category.name

@@ -12,9 +12,12 @@ from sqlalchemy import select
 from lms.api import ApiBlueprint, ApiError, PageArgs, page_of, page_schema, require_user
 from lms.extensions import db
 from lms.markup import render_markdown
-from lms_catalog import services
+from lms.models import User
+from lms.permissions import has_permission
+from lms_catalog import services, staff
 from lms_catalog.certificates import public_facts
 from lms_catalog.models import LEVELS, STATUSES, Certificate, Course, Enrollment
+from lms_catalog.roles import STAFF_ROLES
 from lms_catalog.search import PRICES, QUERY_MAX, SORTS, catalog_statement, parse_query
 from lms_catalog.thumbnails import save_thumbnail, thumbnail_url
 
@@ -185,10 +188,10 @@ def _editable_course(slug: str) -> Course:
     return course
 
 
-def _require_admin() -> Any:
+def _require_permission(name: str) -> Any:
     user = require_user()
-    if not user.is_admin:
-        raise ApiError(403, "Only admins can do that.", code="forbidden")
+    if not has_permission(name, user):
+        raise ApiError(403, "You do not have permission to do that.", code="forbidden")
     return user
 
 
@@ -242,7 +245,7 @@ def update_course(data: dict[str, Any], slug: str) -> Course:
     """Change a course (its instructors and admins)."""
     course = _editable_course(slug)
     featured = data.pop("is_featured", None)
-    if featured is not None and not current_user.is_admin:
+    if featured is not None and not has_permission("catalog.manage_courses"):
         raise ApiError(403, "Only admins can feature a course.", code="forbidden")
     services.update_course(course, data)
     if featured is not None:
@@ -295,7 +298,7 @@ def submit_course(slug: str) -> Course:
 @blp.response(200, page_schema(CourseSchema, name="AdminCoursePage"))
 def admin_courses(args: dict[str, Any]) -> dict[str, Any]:
     """List courses by status for moderation (admins); pending ones oldest first."""
-    _require_admin()
+    _require_permission("catalog.manage_courses")
     status = args.get("status")
     stmt = select(Course)
     if status == "deleted":
@@ -308,8 +311,8 @@ def admin_courses(args: dict[str, Any]) -> dict[str, Any]:
     return page_of(stmt, args)
 
 
-def _moderated(slug: str) -> tuple[Course, Any]:
-    user = _require_admin()
+def _moderated(slug: str, permission: str = "catalog.review_courses") -> tuple[Course, Any]:
+    user = _require_permission(permission)
     course = services.get_course_by_slug(slug)
     if course is None:
         raise ApiError(404, "No course at this address.", code="not_found")
@@ -352,10 +355,125 @@ def unpublish_course(data: dict[str, Any], slug: str) -> Course:
 @blp.response(200, CourseSchema)
 def restore_course(slug: str) -> Course:
     """Bring back a deleted course (as a draft)."""
-    course, user = _moderated(slug)
+    course, user = _moderated(slug, "catalog.manage_courses")
     services.restore(course, user)
     _commit()
     return course
+
+
+# --- the course's staff -------------------------------------------------------------------------
+
+
+class StaffMemberSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    role = fields.String(
+        required=True, metadata={"description": '"owner", "instructor" or "assistant"'}
+    )
+
+
+class StaffAddSchema(Schema):
+    user_id = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1)
+    )
+    role = fields.String(load_default="instructor", validate=validate.OneOf(STAFF_ROLES))
+
+
+class StaffRoleSchema(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
+
+
+class OwnerSchema(Schema):
+    user_id = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1)
+    )
+
+
+def _staff_list(course: Course) -> list[dict[str, Any]]:
+    return [
+        {"id": link.user_id, "name": link.user.display_name, "role": staff.staff_role(course, link)}
+        for link in sorted(course.staff, key=lambda link: link.user_id != course.owner_id)
+    ]
+
+
+def _staff_course(slug: str) -> Course:
+    """The course at `slug` if the caller is on its staff (or manages every course)."""
+    user = require_user()
+    course = _visible_course(slug)
+    if not course.is_staff(user):
+        raise ApiError(403, "Only this course's staff can see its staff.", code="forbidden")
+    return course
+
+
+def _manager_course(slug: str) -> Course:
+    course = _staff_course(slug)
+    if not course.can_manage_staff(current_user):
+        raise ApiError(
+            403, "Only the course's owner or an admin can change its staff.", code="forbidden"
+        )
+    return course
+
+
+def _user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise ApiError(
+            422, "No account has that id.", fields={"user_id": ["No account has that id."]}
+        )
+    return user
+
+
+@blp.route("/courses/<slug>/staff", methods=["GET"])
+@blp.response(200, StaffMemberSchema(many=True))
+def list_staff(slug: str) -> list[dict[str, Any]]:
+    """List the course's staff with their roles (staff only)."""
+    return _staff_list(_staff_course(slug))
+
+
+@blp.route("/courses/<slug>/staff", methods=["POST"])
+@blp.arguments(StaffAddSchema)
+@blp.response(201, StaffMemberSchema(many=True))
+def add_staff(data: dict[str, Any], slug: str) -> list[dict[str, Any]]:
+    """Add someone to the staff as "instructor" or "assistant" (the owner or an admin)."""
+    course = _manager_course(slug)
+    staff.add_staff(course, current_user, _user(data["user_id"]), data["role"])
+    _commit()
+    return _staff_list(course)
+
+
+@blp.route("/courses/<slug>/staff/<int:user_id>", methods=["PATCH"])
+@blp.arguments(StaffRoleSchema)
+@blp.response(200, StaffMemberSchema(many=True))
+def change_staff_role(data: dict[str, Any], slug: str, user_id: int) -> list[dict[str, Any]]:
+    """Make a staff member an instructor or an assistant (the owner or an admin)."""
+    course = _manager_course(slug)
+    staff.set_staff_role(course, current_user, user_id, data["role"])
+    _commit()
+    return _staff_list(course)
+
+
+@blp.route("/courses/<slug>/staff/<int:user_id>", methods=["DELETE"])
+@blp.response(204)
+def remove_staff(slug: str, user_id: int) -> None:
+    """Remove someone from the staff (the owner or an admin), or leave it yourself."""
+    course = _staff_course(slug)
+    if user_id != current_user.id and not course.can_manage_staff(current_user):
+        raise ApiError(
+            403, "Only the course's owner or an admin can change its staff.", code="forbidden"
+        )
+    staff.remove_staff(course, current_user, user_id)
+    _commit()
+
+
+@blp.route("/courses/<slug>/owner", methods=["POST"])
+@blp.arguments(OwnerSchema)
+@blp.response(200, StaffMemberSchema(many=True))
+def transfer_ownership(data: dict[str, Any], slug: str) -> list[dict[str, Any]]:
+    """Give the course to another instructor (the owner or an admin); returns the new staff."""
+    course = _manager_course(slug)
+    staff.transfer_ownership(course, current_user, _user(data["user_id"]))
+    _commit()
+    return _staff_list(course)
 
 
 # --- enrolment and progress ----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Models of the catalog: courses, their instructors, categories, enrolments, certificates.
+"""Models of the catalog: courses, their staff, categories, enrolments, certificates.
 
 Every table starts with ``catalog_``. Timestamps are UTC (``UTCDateTime``).
 """
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
 from lms.models import User, UTCDateTime, utcnow
+from lms_catalog.roles import INSTRUCTOR, course_permission, course_role, manages_all_courses
 
 LEVELS = ("beginner", "intermediate", "advanced")
 STATUSES = ("draft", "pending", "published")
@@ -51,7 +52,11 @@ def price_label(price_cents: int) -> str:
 
 
 class CourseInstructor(db.Model):
-    """One instructor of a course; a course may have several (the owner is the first)."""
+    """One member of a course's staff: an instructor or a teaching assistant.
+
+    The owner (`Course.owner_id`) is also listed here, as an instructor, first.
+    What each role may do is decided in one place: `lms_catalog.roles`.
+    """
 
     __tablename__ = "catalog_course_instructors"
 
@@ -62,8 +67,30 @@ class CourseInstructor(db.Model):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # lms_catalog.roles.STAFF_ROLES: "instructor" or "assistant".
+    role: Mapped[str] = mapped_column(String(20), default=INSTRUCTOR, server_default=INSTRUCTOR)
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class CourseStaffChange(db.Model):
+    """A record of who changed a course's staff: added, removed, role changed, owner transferred."""
+
+    __tablename__ = "catalog_course_staff_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_courses.id", ondelete="CASCADE"), index=True
+    )
+    # Who did it, and to whom (kept as NULL if the account is deleted later).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # "added", "removed", "role_changed" or "owner_transferred".
+    action: Mapped[str] = mapped_column(String(20))
+    # The role the user has after the change ("owner" for a transfer).
+    role: Mapped[str | None] = mapped_column(String(20))
+    former_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Course(db.Model):
@@ -118,7 +145,13 @@ class Course(db.Model):
     # --- state ----------------------------------------------------------------
     @property
     def instructors(self) -> list[User]:
-        return [link.user for link in self.instructor_links]
+        """The people who teach the course (the owner first), not its assistants."""
+        return [link.user for link in self.instructor_links if link.role == INSTRUCTOR]
+
+    @property
+    def staff(self) -> list[CourseInstructor]:
+        """Every staff member (instructors and assistants), in order."""
+        return list(self.instructor_links)
 
     @property
     def instructor_names(self) -> str:
@@ -130,6 +163,7 @@ class Course(db.Model):
 
     @property
     def instructor_ids(self) -> set[int]:
+        """Ids of every staff member (instructors and assistants)."""
         return {link.user_id for link in self.instructor_links}
 
     @property
@@ -148,26 +182,34 @@ class Course(db.Model):
     def price_label(self) -> str:
         return price_label(self.price_cents)
 
-    # --- who may do what ------------------------------------------------------
+    # --- who may do what: every answer comes from lms_catalog.roles.course_permission ---
+    def role_of(self, user: Any) -> str | None:
+        """Return "owner", "instructor", "assistant" or None for `user` in this course."""
+        return course_role(user, self)
+
     def is_staff(self, user: Any) -> bool:
-        """True for the course's instructors and for admins."""
-        if user is None or not getattr(user, "is_authenticated", False):
-            return False
-        return bool(user.is_admin) or user.id in self.instructor_ids
+        """True for the course's staff (any role) and for those who manage every course."""
+        return course_role(user, self) is not None or manages_all_courses(user)
 
     def can_view(self, user: Any) -> bool:
-        """Published courses are public; drafts, pending and deleted ones only for staff."""
-        if self.is_deleted:
-            return bool(user is not None and getattr(user, "is_authenticated", False)) and bool(
-                user.is_admin
-            )
-        return self.is_published or self.is_staff(user)
+        """Published courses are public; drafts and pending ones only for staff."""
+        return course_permission(user, self, "view")
 
     def can_edit(self, user: Any) -> bool:
-        return not self.is_deleted and self.is_staff(user)
+        return course_permission(user, self, "edit")
+
+    def can_grade(self, user: Any) -> bool:
+        return course_permission(user, self, "grade")
 
     def can_moderate(self, user: Any) -> bool:
-        return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_admin)
+        """Whether `user` may moderate the course's discussions (not: publish it)."""
+        return course_permission(user, self, "moderate")
+
+    def can_view_progress(self, user: Any) -> bool:
+        return course_permission(user, self, "view_progress")
+
+    def can_manage_staff(self, user: Any) -> bool:
+        return course_permission(user, self, "manage_staff")
 
 
 class CourseSlugRedirect(db.Model):

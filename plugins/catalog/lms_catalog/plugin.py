@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from babel.numbers import list_currencies
 from flask import Blueprint, render_template
 from markupsafe import Markup
 
-from lms.nav import NavItem, admins, instructors, signed_in
+from lms.nav import NavItem, instructors, signed_in
 from lms.plugins import Plugin
+from lms.settings import SettingSpec
 
 
 class CatalogPlugin(Plugin):
@@ -20,8 +22,26 @@ class CatalogPlugin(Plugin):
     """
 
     default_settings = {
-        # ISO 4217 code of the currency prices are shown in (e.g. USD, EUR, GBP, MAD).
-        "currency": "USD",
+        "currency": SettingSpec(
+            str,
+            "USD",
+            choices=sorted(list_currencies()),
+            label="Currency",
+            description="The ISO 4217 code of the currency prices are shown in "
+            "(e.g. USD, EUR, GBP, MAD).",
+        ),
+    }
+    # Admins hold every permission; a school may grant these to other roles.
+    permissions = {
+        "catalog.review_courses": (
+            "Publish, reject and unpublish courses (the moderation queue)",
+            (),
+        ),
+        "catalog.manage_courses": (
+            "See every course; edit, feature, restore and staff any course",
+            (),
+        ),
+        "catalog.manage_categories": ("Add, rename and delete course categories", ()),
     }
 
     def init(self) -> None:
@@ -66,7 +86,7 @@ class CatalogPlugin(Plugin):
                     "Moderation",
                     "catalog.moderation",
                     order=20,
-                    visible=admins,
+                    permission="catalog.review_courses",
                     description="Courses submitted for review: publish them or send feedback.",
                     pending=_courses_to_review,
                 ),
@@ -74,14 +94,14 @@ class CatalogPlugin(Plugin):
                     "All courses",
                     "catalog.admin_courses",
                     order=21,
-                    visible=admins,
+                    permission="catalog.manage_courses",
                     description="Every course in any state: unpublish, delete or restore.",
                 ),
                 NavItem(
                     "Categories",
                     "catalog.categories",
                     order=22,
-                    visible=admins,
+                    permission="catalog.manage_categories",
                     description="The subjects the catalog is filtered by.",
                 ),
             ]

@@ -21,6 +21,7 @@ from lms.extensions import db
 from lms.models import User
 from lms.pagination import Page
 from lms_catalog.models import LEVELS, Category, Course, CourseInstructor, price_label
+from lms_catalog.roles import INSTRUCTOR
 
 SORTS = {
     "relevance": "Best match",
@@ -115,7 +116,11 @@ def _sqlite_search(stmt: Select[Any], q: str) -> tuple[Select[Any], ColumnElemen
             select(1)
             .select_from(CourseInstructor)
             .join(User, User.id == CourseInstructor.user_id)
-            .where(CourseInstructor.course_id == Course.id, like(User.name))
+            .where(
+                CourseInstructor.course_id == Course.id,
+                CourseInstructor.role == INSTRUCTOR,
+                like(User.name),
+            )
         )
         in_title, in_subtitle = like(Course.title), like(Course.subtitle)
         in_text = or_(like(Course.description_md), like(Course.outcomes_md))
@@ -137,7 +142,7 @@ def _postgres_search(stmt: Select[Any], q: str) -> tuple[Select[Any], ColumnElem
         select(func.coalesce(func.string_agg(User.name, " "), ""))
         .select_from(CourseInstructor)
         .join(User, User.id == CourseInstructor.user_id)
-        .where(CourseInstructor.course_id == Course.id)
+        .where(CourseInstructor.course_id == Course.id, CourseInstructor.role == INSTRUCTOR)
         .scalar_subquery()
     )
 
@@ -254,7 +259,7 @@ def instructor_names(course_ids: list[int]) -> dict[int, str]:
     rows = db.session.execute(
         select(CourseInstructor.course_id, User.name, User.username, User.email)
         .join(User, User.id == CourseInstructor.user_id)
-        .where(CourseInstructor.course_id.in_(course_ids))
+        .where(CourseInstructor.course_id.in_(course_ids), CourseInstructor.role == INSTRUCTOR)
         .order_by(CourseInstructor.course_id, CourseInstructor.position)
     )
     names: dict[int, list[str]] = {}

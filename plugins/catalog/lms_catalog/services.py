@@ -243,24 +243,6 @@ def update_course(course: Course, data: dict[str, Any]) -> Course:
     return course
 
 
-def set_instructors(course: Course, users: list[User]) -> None:
-    """Make `users` the course's instructors, in order (at least one, all instructors)."""
-    if not users:
-        raise _invalid("instructors", "A course needs at least one instructor.")
-    for user in users:
-        if not user.is_instructor:
-            raise _invalid("instructors", f"{user.display_name} is not an instructor.")
-    seen: list[int] = []
-    for user in users:
-        if user.id not in seen:
-            seen.append(user.id)
-    course.instructor_links.clear()
-    db.session.flush()
-    for position, user_id in enumerate(seen):
-        course.instructor_links.append(CourseInstructor(user_id=user_id, position=position))
-    db.session.flush()
-
-
 def set_featured(course: Course, featured: bool) -> None:
     course.is_featured = bool(featured)
     db.session.flush()

@@ -30,9 +30,10 @@ from lms.extensions import db
 from lms.pagination import page_number
 from lms.permissions import ensure_can, login_required, role_required
 from lms.state import lms_state
-from lms_catalog import services
+from lms_catalog import services, staff
 from lms_catalog.forms import LANGUAGES, CourseEditForm, CourseForm
 from lms_catalog.models import Course, CourseInstructor, Enrollment
+from lms_catalog.roles import INSTRUCTOR
 from lms_catalog.search import (
     SORTS,
     catalog_statement,
@@ -92,7 +93,18 @@ def template_globals() -> dict[str, Any]:
         "catalog_thumbnail": thumbnail_url,
         "catalog_continue_url": continue_url,
         "catalog_login_url": login_url,
+        "catalog_staff": course_staff,
     }
+
+
+def course_staff(course: Course) -> list[dict[str, Any]]:
+    """Each staff member with their role, for the staff section of the editor."""
+    rows = []
+    for link in course.staff:
+        role = staff.staff_role(course, link)
+        rows.append({"user": link.user, "role": role, "label": staff.role_label(role)})
+    # The owner first, whatever the stored positions say.
+    return sorted(rows, key=lambda row: row["role"] != "owner")
 
 
 # --- the public catalog ------------------------------------------------------------------
@@ -308,7 +320,7 @@ def _students_statement(course: Course) -> Any:
 @bp.route("/teach/courses/<slug>/students")
 @login_required
 def course_students(slug: str) -> str:
-    course = _course_or_404(slug, "edit")
+    course = _course_or_404(slug, "view_progress")
     page = db.paginate(
         _students_statement(course),
         page=page_number(request.args.get("page")),
@@ -327,7 +339,7 @@ def _csv_cell(value: Any) -> str:
 @bp.route("/teach/courses/<slug>/students.csv")
 @login_required
 def course_students_csv(slug: str) -> Response:
-    course = _course_or_404(slug, "edit")
+    course = _course_or_404(slug, "view_progress")
     stmt = _students_statement(course).execution_options(yield_per=500)
 
     def rows() -> Iterator[str]:
@@ -456,37 +468,85 @@ def delete_course(slug: str) -> Response:
     return redirect(url_for("catalog.teach"))
 
 
+# --- the course's staff (lms_catalog.staff decides; these pages only ask) ------------------------
+
+
+def _back_to_staff(course: Course) -> Response:
+    if course.can_edit(current_user):
+        return redirect(url_for("catalog.edit_course", slug=course.slug) + "#staff")
+    return redirect(url_for("catalog.course", slug=course.slug))
+
+
+def _user_by_email(email: str) -> Any:
+    from lms.models import User
+
+    email = email.strip().lower()[:254]
+    return db.session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
+
+
 @bp.route("/courses/<slug>/instructors", methods=["POST"])
 @login_required
 def add_instructor(slug: str) -> Response:
-    from lms.models import User
-
-    course = _course_or_404(slug, "edit")
-    email = (request.form.get("email") or "").strip().lower()[:254]
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
+    course = _course_or_404(slug, "manage_staff")
+    role = request.form.get("role", INSTRUCTOR)
+    user = _user_by_email(request.form.get("email") or "")
     if user is None:
         flash("No account has that e-mail address.", "error")
-    elif user.id in course.instructor_ids:
-        flash(f"{user.display_name} already teaches this course.", "info")
     else:
         attempt(
-            lambda: services.set_instructors(course, [*course.instructors, user]),
-            f"{user.display_name} now teaches this course with you.",
+            lambda: staff.add_staff(course, current_user, user, role),
+            f"{user.display_name} joined this course's staff.",
         )
-    return redirect(url_for("catalog.edit_course", slug=course.slug) + "#instructors")
+    return _back_to_staff(course)
 
 
 @bp.route("/courses/<slug>/instructors/<int:user_id>/remove", methods=["POST"])
 @login_required
 def remove_instructor(slug: str, user_id: int) -> Response:
-    course = _course_or_404(slug, "edit")
-    remaining = [u for u in course.instructors if u.id != user_id]
-    if len(remaining) == len(course.instructors):
+    course = _course_or_404(slug)
+    if user_id not in course.instructor_ids:
         abort(404)
+    if user_id != current_user.id:
+        # Leaving is everyone's right; removing someone else is the owner's (or an admin's).
+        ensure_can(course, "manage_staff")
     attempt(
-        lambda: services.set_instructors(course, remaining),
-        "The instructor was removed from this course.",
+        lambda: staff.remove_staff(course, current_user, user_id),
+        "You left this course's staff."
+        if user_id == current_user.id
+        else "The person was removed from this course's staff.",
     )
-    if not course.can_edit(current_user):
+    if not course.can_view(current_user):
         return redirect(url_for("catalog.teach"))
-    return redirect(url_for("catalog.edit_course", slug=course.slug) + "#instructors")
+    return _back_to_staff(course)
+
+
+@bp.route("/courses/<slug>/instructors/<int:user_id>/role", methods=["POST"])
+@login_required
+def change_staff_role(slug: str, user_id: int) -> Response:
+    course = _course_or_404(slug, "manage_staff")
+    if user_id not in course.instructor_ids:
+        abort(404)
+    role = request.form.get("role", "")
+    attempt(
+        lambda: staff.set_staff_role(course, current_user, user_id, role),
+        f"Their role is now: {staff.role_label(role).lower()}.",
+    )
+    return _back_to_staff(course)
+
+
+@bp.route("/courses/<slug>/owner", methods=["POST"])
+@login_required
+def transfer_ownership(slug: str) -> Response:
+    from lms.models import User
+
+    course = _course_or_404(slug, "manage_staff")
+    raw = request.form.get("user_id", "")
+    new_owner = db.session.get(User, int(raw)) if raw.isdigit() and len(raw) < 19 else None
+    if new_owner is None:
+        flash("Choose the instructor who will own the course.", "error")
+    else:
+        attempt(
+            lambda: staff.transfer_ownership(course, current_user, new_owner),
+            f"{new_owner.display_name} now owns this course.",
+        )
+    return _back_to_staff(course)

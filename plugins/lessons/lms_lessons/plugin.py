@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint
 
 from lms.plugins import Plugin
+from lms.settings import SettingSpec
 from lms_lessons.registry import register_lesson_type
 
 
@@ -31,8 +32,15 @@ class LessonsPlugin(Plugin):
 
     requires = ("catalog",)
     default_settings = {
-        # Media lessons complete once this share (percent) of the duration is watched.
-        "watched_share": 90,
+        "watched_share": SettingSpec(
+            int,
+            90,
+            min=1,
+            max=100,
+            label="Watched share to complete a media lesson (%)",
+            description="A video or audio lesson counts as completed once the student has "
+            "watched this share of its duration.",
+        ),
     }
     default_config = {
         # Largest file a file lesson accepts (bytes); keep it below MAX_CONTENT_LENGTH.

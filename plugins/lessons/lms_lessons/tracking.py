@@ -64,12 +64,8 @@ def _seconds(name: str, value: Any) -> int | None:
 def watched_share() -> float:
     from lms.settings import get_setting
 
-    value = get_setting("lessons", "watched_share")
-    try:
-        share = float(value) / 100
-    except (TypeError, ValueError):
-        share = 0.9
-    return min(max(share, 0.01), 1.0)
+    # The declaration keeps it within 1..100 (lms.settings checks every write).
+    return int(get_setting("lessons", "watched_share")) / 100
 
 
 def _touch(found: LessonAccess) -> None:
