@@ -84,9 +84,8 @@ def _seed_permissions(app: Flask, echo: Callable[[str], Any]) -> None:
     from lms.extensions import db
     from lms.permissions import seed_permissions
 
-    with app.app_context():
-        seeded = seed_permissions()
-        db.session.commit()
+    seeded = seed_permissions()
+    db.session.commit()
     if seeded:
         echo(f"permissions seeded with their default grants: {', '.join(seeded)}")
 

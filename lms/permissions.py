@@ -128,7 +128,7 @@ def seed_permissions() -> list[str]:
     from lms.state import lms_state
 
     known = {r.name: r for r in db.session.scalars(select(PermissionRecord))}
-    seeded = []
+    new = []
     for permission in lms_state().permissions.all():
         record = known.get(permission.name)
         if record is not None:
@@ -137,10 +137,13 @@ def seed_permissions() -> list[str]:
         db.session.add(
             PermissionRecord(name=permission.name, description=permission.description[:300])
         )
+        new.append(permission)
+    db.session.flush()  # the grants' foreign keys need the permissions first
+    for permission in new:
         for role in sorted(permission.default_roles - {Role.ADMIN}):
             db.session.add(PermissionGrant(permission=permission.name, role=role.value))
-        seeded.append(permission.name)
     db.session.flush()
+    seeded = [permission.name for permission in new]
     if seeded:
         forget_after_commit(_GRANTS_KEY)
     return seeded
