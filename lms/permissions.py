@@ -86,15 +86,17 @@ class PermissionRegistry:
 
 
 def _load_grants() -> dict[str, frozenset[Role]]:
-    """Read every seeded permission's roles (one small table, two queries)."""
-    grants: dict[str, set[Role]] = {
-        name: set() for name in db.session.scalars(select(PermissionRecord.name))
-    }
-    for permission, role in db.session.execute(
-        select(PermissionGrant.permission, PermissionGrant.role)
-    ):
+    """Read every seeded permission's roles (one small table, one query)."""
+    grants: dict[str, set[Role]] = {}
+    rows = db.session.execute(
+        select(PermissionRecord.name, PermissionGrant.role).outerjoin(
+            PermissionGrant, PermissionGrant.permission == PermissionRecord.name
+        )
+    )
+    for permission, role in rows:
+        roles = grants.setdefault(permission, set())
         if role in Role._value2member_map_:
-            grants.setdefault(permission, set()).add(Role(role))
+            roles.add(Role(role))
     return {name: frozenset(roles) for name, roles in grants.items()}
 
 
