@@ -173,6 +173,12 @@ def init_plugins(app: Flask, plugins: list[Plugin]) -> None:
             get_socketio(app).on_namespace(namespace)
         state.periodic_jobs.extend(plugin.get_periodic_jobs())
         log.debug("plugin %s %s loaded", plugin.name, plugin.version)
+    try:
+        state.nav.check_permissions({p.name for p in state.permissions.all()})
+    except ValueError as exc:
+        from lms.plugins import PluginLoadError
+
+        raise PluginLoadError(str(exc)) from exc
 
 
 def init_jobs(app: Flask) -> None:

@@ -72,5 +72,15 @@ class NavRegistry:
         self._menus[menu].append(item)
         self._menus[menu].sort(key=lambda i: (i.order, i.label))
 
+    def check_permissions(self, known: set[str]) -> None:
+        """Raise ValueError for an item that asks for a permission nobody declared."""
+        for menu, items in self._menus.items():
+            for item in items:
+                if item.permission is not None and item.permission not in known:
+                    raise ValueError(
+                        f"menu item {item.label!r} ({menu}) asks for the unknown permission "
+                        f"{item.permission!r}"
+                    )
+
     def items(self, menu: str, user: Any) -> list[NavItem]:
         return [i for i in self._menus.get(menu, []) if i.is_visible_to(user)]

@@ -185,3 +185,12 @@ def test_a_plugin_permission_must_carry_the_plugin_name(app) -> None:
 
     with pytest.raises(PluginLoadError, match="must be named 'sloppy.<action>'"):
         check_declarations(Sloppy("sloppy", app))
+
+
+def test_a_menu_item_asking_for_an_undeclared_permission_stops_start_up() -> None:
+    from lms.nav import NavItem, NavRegistry
+
+    nav = NavRegistry()
+    nav.add("admin", NavItem("Reports", "reports.index", permission="reports.read"))
+    with pytest.raises(ValueError, match="unknown permission 'reports.read'"):
+        nav.check_permissions({"core.manage_settings"})

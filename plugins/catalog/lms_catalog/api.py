@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from flask import request, url_for
@@ -364,7 +366,7 @@ def restore_course(slug: str) -> Course:
 # --- the course's staff -------------------------------------------------------------------------
 
 
-class StaffMemberSchema(Schema):
+class CourseStaffMemberSchema(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     role = fields.String(
@@ -372,18 +374,18 @@ class StaffMemberSchema(Schema):
     )
 
 
-class StaffAddSchema(Schema):
+class CourseStaffAddSchema(Schema):
     user_id = fields.Integer(
         required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1)
     )
     role = fields.String(load_default="instructor", validate=validate.OneOf(STAFF_ROLES))
 
 
-class StaffRoleSchema(Schema):
+class CourseStaffRoleSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
 
 
-class OwnerSchema(Schema):
+class CourseOwnerSchema(Schema):
     user_id = fields.Integer(
         required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1)
     )
@@ -414,6 +416,20 @@ def _manager_course(slug: str) -> Course:
     return course
 
 
+def _for_staff_managers(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Pass the course to `view` once the caller may change its staff.
+
+    Placed above @blp.arguments, so that who asks is checked before what they
+    sent: a co-instructor gets 403, whatever the body holds.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, slug: str, **kwargs: Any) -> Any:
+        return view(*args, course=_manager_course(slug), **kwargs)
+
+    return wrapper
+
+
 def _user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
@@ -424,29 +440,29 @@ def _user(user_id: int) -> User:
 
 
 @blp.route("/courses/<slug>/staff", methods=["GET"])
-@blp.response(200, StaffMemberSchema(many=True))
+@blp.response(200, CourseStaffMemberSchema(many=True))
 def list_staff(slug: str) -> list[dict[str, Any]]:
     """List the course's staff with their roles (staff only)."""
     return _staff_list(_staff_course(slug))
 
 
 @blp.route("/courses/<slug>/staff", methods=["POST"])
-@blp.arguments(StaffAddSchema)
-@blp.response(201, StaffMemberSchema(many=True))
-def add_staff(data: dict[str, Any], slug: str) -> list[dict[str, Any]]:
+@_for_staff_managers
+@blp.arguments(CourseStaffAddSchema)
+@blp.response(201, CourseStaffMemberSchema(many=True))
+def add_staff(data: dict[str, Any], course: Course) -> list[dict[str, Any]]:
     """Add someone to the staff as "instructor" or "assistant" (the owner or an admin)."""
-    course = _manager_course(slug)
     staff.add_staff(course, current_user, _user(data["user_id"]), data["role"])
     _commit()
     return _staff_list(course)
 
 
 @blp.route("/courses/<slug>/staff/<int:user_id>", methods=["PATCH"])
-@blp.arguments(StaffRoleSchema)
-@blp.response(200, StaffMemberSchema(many=True))
-def change_staff_role(data: dict[str, Any], slug: str, user_id: int) -> list[dict[str, Any]]:
+@_for_staff_managers
+@blp.arguments(CourseStaffRoleSchema)
+@blp.response(200, CourseStaffMemberSchema(many=True))
+def change_staff_role(data: dict[str, Any], course: Course, user_id: int) -> list[dict[str, Any]]:
     """Make a staff member an instructor or an assistant (the owner or an admin)."""
-    course = _manager_course(slug)
     staff.set_staff_role(course, current_user, user_id, data["role"])
     _commit()
     return _staff_list(course)
@@ -466,11 +482,11 @@ def remove_staff(slug: str, user_id: int) -> None:
 
 
 @blp.route("/courses/<slug>/owner", methods=["POST"])
-@blp.arguments(OwnerSchema)
-@blp.response(200, StaffMemberSchema(many=True))
-def transfer_ownership(data: dict[str, Any], slug: str) -> list[dict[str, Any]]:
+@_for_staff_managers
+@blp.arguments(CourseOwnerSchema)
+@blp.response(200, CourseStaffMemberSchema(many=True))
+def transfer_ownership(data: dict[str, Any], course: Course) -> list[dict[str, Any]]:
     """Give the course to another instructor (the owner or an admin); returns the new staff."""
-    course = _manager_course(slug)
     staff.transfer_ownership(course, current_user, _user(data["user_id"]))
     _commit()
     return _staff_list(course)

@@ -78,6 +78,9 @@ def test_co_instructor_cannot_remove_the_owner_over_the_api(
     assert demote.status_code == 403
     take = co.api("POST", f"/api/v1/courses/{slug}/owner", json={"user_id": team.co.id})
     assert take.status_code == 403
+    # Who asks is checked before what they sent.
+    nonsense = co.api("POST", f"/api/v1/courses/{slug}/owner", json={"user_id": "me"})
+    assert nonsense.status_code == 403
     assert _owner_id(app, team.course.id) == team.owner.id
     owner = login_as(make_client(), team.owner)
     assert owner.api("GET", f"/api/v1/courses/{slug}").status_code == 200

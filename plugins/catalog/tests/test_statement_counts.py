@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event, insert
 
-# 9 with a cold per-process cache: the site currency is one setting read (every 10 s).
+# With a cold per-process cache a page also reads the settings it shows (the
+# site currency, one query per namespace) and, for a signed-in visitor, the
+# permission grants that decide the menus (one query); then they are cached.
 MAX_STATEMENTS = 9
 
 
