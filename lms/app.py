@@ -90,7 +90,14 @@ def init_state(app: Flask) -> None:
     for name, (description, roles) in CORE_PERMISSIONS.items():
         state.permissions.add(name, description, roles)
     state.nav.add(
-        "admin", NavItem("Settings", "core.settings", order=95, permission="core.manage_settings")
+        "admin",
+        NavItem(
+            "Settings",
+            "core.settings",
+            order=95,
+            permission="core.manage_settings",
+            description="The school's name and every plugin's settings.",
+        ),
     )
     app.extensions["lms"] = state
 

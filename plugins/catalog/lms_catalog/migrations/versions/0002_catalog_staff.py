@@ -1,7 +1,7 @@
 """course staff roles and the record of staff changes
 
 Revision ID: 0002_catalog_staff
-Revises: 0001_catalog
+Revises: 0002_catalog_certificate_sharing
 Create Date: 2026-12-01 18:50:00.000000
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import lms.models.types
 
 revision = "0002_catalog_staff"
-down_revision = "0001_catalog"
+down_revision = "0002_catalog_certificate_sharing"
 branch_labels = None
 depends_on = None
 
