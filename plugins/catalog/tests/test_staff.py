@@ -243,7 +243,11 @@ def test_teaching_assistant_sees_progress_but_does_not_edit(
 
     ta = login_as(make_client(), team.ta)
     slug = team.course.slug
-    assert ta.get(f"/courses/{slug}").status_code == 200  # the draft, as staff
+    course_page = ta.get(f"/courses/{slug}")
+    assert course_page.status_code == 200  # the draft, as staff
+    assert "You assist in this course." in course_page.text
+    assert f"/courses/{slug}/edit" not in course_page.text
+    assert f"/teach/courses/{slug}/students" in course_page.text
     assert ta.get(f"/teach/courses/{slug}/students").status_code == 200
     assert ta.get(f"/courses/{slug}/edit").status_code == 403
     assert ta.api("PATCH", f"/api/v1/courses/{slug}", json={"title": "Mine"}).status_code == 403
