@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import click
 
     from lms.nav import NavItem
+    from lms.settings import SettingSpec
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class Plugin:
     #: Permissions it defines: {"<name>.<action>": (description, roles granted)}.
     permissions: dict[str, tuple[str, Sequence[str]]] = {}
     #: Site settings an admin can change: {"key": lms.settings.SettingSpec(...)}.
-    default_settings: dict[str, Any] = {}
+    default_settings: dict[str, SettingSpec] = {}
     #: Configuration keys (overridable by environment variables of the same name).
     default_config: dict[str, Any] = {}
 
