@@ -1,7 +1,7 @@
 """permission grants
 
 Revision ID: 0003_core_permissions
-Revises: 0001_core
+Revises: 0002_core_jobs
 Create Date: 2026-12-01 18:40:00.000000
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_core_permissions"
-down_revision = "0001_core"
+down_revision = "0002_core_jobs"
 branch_labels = None
 depends_on = None
 
