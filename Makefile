@@ -11,25 +11,31 @@ PLUGIN_PROJECTS := $(wildcard plugins/*/pyproject.toml)
 
 setup: $(STAMP) $(NPM_STAMP)
 
+# Build back ends' notices (setuptools' editable-install boxes) only with V=1.
+PIP_ENV := $(if $(V),,PYTHONWARNINGS=ignore)
+
 $(STAMP): requirements.txt pyproject.toml $(PLUGIN_PROJECTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PIP_ENV) $(PY) -m pip install --quiet --upgrade pip
+	$(PIP_ENV) $(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# `make run V=1` shows migrations, the access log and every job.
 run: setup
-	$(PY) -m lms.launcher
+	LMS_VERBOSE=$(V) $(PY) -m lms.launcher
 
 test: setup
 	$(PY) scripts/check_system.py
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
+	$(PY) scripts/check_system.py wrk
 	$(PY) bench/catalog.py
+	$(PY) bench/mixed.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

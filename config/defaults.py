@@ -20,6 +20,10 @@ DATABASE_URL = None
 # Redis URL (redis://, rediss:// or unix://). Unset: the embedded Redis server
 # that `make run` starts, listening on a Unix socket in the instance folder.
 REDIS_URL = None
+# SQLite only: how long (seconds) a write waits for another writer to finish
+# before the request answers 503 "busy, try again". The wait polls without
+# blocking the other requests of the process (see lms/db.py).
+SQLITE_LOCK_WAIT_SECONDS = 10.0
 # Secret for sessions, CSRF and signed URLs. Unset: a random key is generated
 # once and kept in `<instance>/secret_key` (mode 0600). Never hard-coded.
 SECRET_KEY = None
@@ -78,6 +82,11 @@ RATELIMIT_HEADERS_ENABLED = True
 # When Redis is down, limits fall back to memory instead of failing requests.
 RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 RATELIMIT_SWALLOW_ERRORS = True
+
+# --- Logging -------------------------------------------------------------------------
+# Level of the log lines web processes and workers print (DEBUG, INFO, WARNING,
+# ERROR). `make run` sets WARNING for a quiet terminal; `make run V=1` keeps INFO.
+LMS_LOG_LEVEL = "INFO"
 
 # --- Background jobs ---------------------------------------------------------------
 # Queue names by purpose: a long transcode never delays a password-reset mail.

@@ -71,7 +71,7 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config["RATELIMIT_STORAGE_URI"] = _limiter_storage_uri(redis_url_for(app))
     app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=app.config["LMS_LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
 
 
@@ -106,7 +106,7 @@ def init_database(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            db_tuning.configure_sqlite(db.engine)
+            db_tuning.configure_sqlite(db.engine, float(app.config["SQLITE_LOCK_WAIT_SECONDS"]))
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
 
 
@@ -205,6 +205,7 @@ def register_core(app: Flask) -> None:
     from lms.cli import register_cli
     from lms.errors import register_error_handlers
     from lms.realtime import CoreNamespace
+    from lms.request_body import init_request_body
     from lms.security import add_security_headers
     from lms.views import bp
 
@@ -217,10 +218,13 @@ def register_core(app: Flask) -> None:
             "Admin", "core.admin_index", order=90, visible=lambda u: bool(nav.items("admin", u))
         ),
     )
+    init_request_body(app)
     get_socketio(app).on_namespace(CoreNamespace("/"))
     register_error_handlers(app)
     add_security_headers(app)
     register_cli(app)
+    # Last of the app's before_request handlers: the view may now write.
+    app.before_request(db_tuning.begin_view_writes)
 
 
 def init_templates(app: Flask) -> None:

@@ -1,17 +1,30 @@
-"""`make run`: the site, one worker and (by default) an embedded Redis, in the foreground.
+"""`make run`: the site, its workers and (by default) an embedded Redis, in the foreground.
+
+The web server is gunicorn with one gevent worker per core (`LMS_WEB_WORKERS`
+or `WEB_CONCURRENCY` to choose); each serves pages and Socket.IO. Browsers
+connect to Socket.IO over WebSocket only, so a client never needs to come back
+to the same process, and the Redis message queue carries emits between
+processes. Two RQ workers run beside it: one for the `media` queue alone, so
+a transcode never delays a mail, and one for every other queue.
+
+The terminal stays quiet (the banner, warnings and errors); `make run V=1`
+(`LMS_VERBOSE=1`) shows migrations, the access log and each job.
 
 Ctrl-C (SIGINT) or SIGTERM stops all of them and leaves no process behind.
 Children run in their own sessions so that the terminal's Ctrl-C reaches only
-this supervisor, which then stops them in order: web, worker, Redis.
+this supervisor, which then stops them in order: web, workers, Redis.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from flask import Config
@@ -20,10 +33,80 @@ from lms.config import PROJECT_ROOT, load_config, resolve_instance_path
 from lms.redis_store import EmbeddedRedis
 
 STOP_TIMEOUT = 10
+# Queues of each worker process: media alone, so a long transcode never holds up the rest.
+WORKER_QUEUES = (["media"], ["mail", "default"])
+# Settings a command in another terminal needs to reach this very site.
+_INSTANCE_ENV = ("LMS_INSTANCE_PATH", "LMS_ENV", "DATABASE_URL", "REDIS_URL", "LMS_PLUGINS")
 
 
 def _python() -> str:
     return sys.executable
+
+
+def is_verbose() -> bool:
+    """Return whether `make run V=1` (LMS_VERBOSE) asked for every log line."""
+    return os.environ.get("LMS_VERBOSE", "").strip().lower() not in {"", "0", "false", "no"}
+
+
+def web_workers() -> int:
+    """Return how many web processes to run: LMS_WEB_WORKERS, WEB_CONCURRENCY, else the cores."""
+    for name in ("LMS_WEB_WORKERS", "WEB_CONCURRENCY"):
+        raw = os.environ.get(name, "").strip()
+        if raw:
+            try:
+                count = int(raw)
+            except ValueError:
+                raise SystemExit(f"{name} must be a whole number, not {raw!r}") from None
+            if count < 1:
+                raise SystemExit(f"{name} must be at least 1, not {count}")
+            return count
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def gunicorn_command(host: str, port: str, workers: int, verbose: bool = False) -> list[str]:
+    """Return the gunicorn command line of `make run`'s web server."""
+    return [
+        _python(),
+        "-m",
+        "gunicorn",
+        "wsgi:app",
+        "--worker-class",
+        "gevent",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"{host}:{port}",
+        # No keep-alive: a client's next request is a new connection, which any
+        # idle worker may accept, instead of staying queued on a busy one.
+        # WebSocket connections (Socket.IO) are not affected.
+        "--keep-alive",
+        "0",
+        "--graceful-timeout",
+        "5",
+        "--config",
+        "python:lms.gunicorn_hooks",
+        "--log-level",
+        "info" if verbose else "warning",
+        *(["--access-logfile", "-"] if verbose else []),
+    ]
+
+
+def site_url_for(host: str, port: str) -> str:
+    """Return the address people reach the site on when it listens on host:port."""
+    if host in {"0.0.0.0", "::", ""}:  # noqa: S104 - recognising it, not binding
+        host = socket.getfqdn()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def seed_demo_command(env: dict[str, str]) -> str:
+    """Return the shell command that fills THIS instance with the demo school."""
+    settings = " ".join(
+        f"{name}={shlex.quote(env[name])}" for name in _INSTANCE_ENV if env.get(name)
+    )
+    flask = shlex.quote(str(Path(_python()).with_name("flask")))
+    return f"cd {shlex.quote(str(PROJECT_ROOT))} && {settings} {flask} --app wsgi lms seed-demo"
 
 
 class Supervisor:
@@ -31,9 +114,18 @@ class Supervisor:
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.redis: EmbeddedRedis | None = None
         self.stopping = False
+        self.verbose = is_verbose()
 
     def spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(args, env=env, cwd=PROJECT_ROOT, start_new_session=True)
+        proc = subprocess.Popen(
+            args,
+            env=env,
+            cwd=PROJECT_ROOT,
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            # Quiet: routine INFO lines go to stdout; warnings and errors to stderr.
+            stdout=None if self.verbose else subprocess.DEVNULL,
+        )
         self.children.append((name, proc))
         return proc
 
@@ -41,7 +133,7 @@ class Supervisor:
         if self.stopping:
             return
         self.stopping = True
-        print("\nStopping the site, the worker and Redis...", flush=True)
+        print("\nStopping the site, the workers and Redis...", flush=True)
         for _name, proc in reversed(self.children):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -54,14 +146,41 @@ class Supervisor:
                 proc.wait()
         if self.redis is not None:
             self.redis.stop()
+        print("Stopped.", flush=True)
+
+    def upgrade(self, env: dict[str, str]) -> int:
+        """Migrate the database; show the migrations only when verbose or failing."""
+        result = subprocess.run(
+            [_python(), "-m", "flask", "--app", "wsgi", "lms", "upgrade"],
+            env=env,
+            cwd=PROJECT_ROOT,
+            check=False,
+            stdin=subprocess.DEVNULL,
+            capture_output=not self.verbose,
+            text=True,
+        )
+        if result.returncode != 0:
+            if not self.verbose:
+                sys.stderr.write(result.stdout + result.stderr)
+            print("The database upgrade failed; see the messages above.", file=sys.stderr)
+        return result.returncode
 
     def run(self) -> int:
         config = Config(str(PROJECT_ROOT))
         load_config(config)
         instance = resolve_instance_path(config)
-        env = dict(os.environ, LMS_INSTANCE_PATH=str(instance))
         host = os.environ.get("HOST", "127.0.0.1")
         port = os.environ.get("PORT", "5000")
+        env = dict(os.environ, LMS_INSTANCE_PATH=str(instance))
+        env.setdefault("SITE_URL", config.get("SITE_URL") or site_url_for(host, port))
+        if not self.verbose:
+            # Routine INFO lines and libraries' deprecation notices are for
+            # developers (V=1 shows them); warnings and errors still show.
+            env.setdefault("LMS_LOG_LEVEL", "WARNING")
+            env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning,ignore::UserWarning")
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            warnings.filterwarnings("ignore", category=UserWarning)
+        workers = web_workers()
 
         signal.signal(signal.SIGINT, self.stop)
         signal.signal(signal.SIGTERM, self.stop)
@@ -70,41 +189,18 @@ class Supervisor:
                 self.redis = EmbeddedRedis(instance)
                 self.redis.start()
                 env["REDIS_URL"] = self.redis.url
-                print(f"Embedded Redis on {self.redis.socket}", flush=True)
-            upgrade = subprocess.run(
-                [_python(), "-m", "flask", "--app", "wsgi", "lms", "upgrade"],
-                env=env,
-                cwd=PROJECT_ROOT,
-                check=False,
-            )
-            if upgrade.returncode != 0:
-                print("The database upgrade failed; see the messages above.", file=sys.stderr)
-                return upgrade.returncode
-            self.spawn("worker", [_python(), "worker.py"], env)
-            # One gevent worker serves pages and Socket.IO; see README "Production"
-            # for the split into sync page workers and a Socket.IO process.
+                if self.verbose:
+                    print(f"Embedded Redis on {self.redis.socket}", flush=True)
+            if self.upgrade(env) != 0:
+                return 1
+            for queues in WORKER_QUEUES:
+                self.spawn(f"worker ({', '.join(queues)})", [_python(), "worker.py", *queues], env)
             web_env = dict(env, SOCKETIO_ASYNC_MODE="gevent")
-            self.spawn(
-                "web",
-                [
-                    _python(),
-                    "-m",
-                    "gunicorn",
-                    "wsgi:app",
-                    "--worker-class",
-                    "gevent",
-                    "--workers",
-                    "1",
-                    "--bind",
-                    f"{host}:{port}",
-                    "--graceful-timeout",
-                    "5",
-                    "--access-logfile",
-                    "-",
-                ],
-                web_env,
-            )
-            _banner(host, port, instance)
+            self.spawn("web", gunicorn_command(host, port, workers, self.verbose), web_env)
+            seed_env = dict(env)
+            if self.redis is not None:
+                seed_env.pop("REDIS_URL")  # the instance folder leads to the embedded Redis
+            _banner(env["SITE_URL"], instance, workers, seed_demo_command(seed_env))
             while not self.stopping:
                 for name, proc in self.children:
                     if proc.poll() is not None and not self.stopping:
@@ -122,14 +218,13 @@ class Supervisor:
             self.stop()
 
 
-def _banner(host: str, port: str, instance: Path) -> None:
-    url = f"http://{host}:{port}"
+def _banner(url: str, instance: Path, workers: int, seed_command: str) -> None:
     print(
         f"""
-  The school site is starting on {url}
+  The school site is starting on {url}  ({workers} web process{"es" if workers > 1 else ""})
   - First start: open {url}/setup to create the school and its admin account.
   - Demo school: in another terminal run
-        .venv/bin/flask --app wsgi lms seed-demo
+        {seed_command}
     then sign in as admin@demo.school, amara.okafor@demo.school (instructor)
     or student@demo.school, with the password demo-password-1.
   - Health: {url}/health    API docs: {url}/api/docs

@@ -94,6 +94,6 @@ def run_worker(app: Flask, queues: list[str] | None = None, burst: bool = False)
     stop = threading.Event()
     threading.Thread(target=_maintain, args=(app, stop), daemon=True).start()
     try:
-        worker.work(burst=burst, logging_level="INFO", with_scheduler=True)
+        worker.work(burst=burst, logging_level=app.config["LMS_LOG_LEVEL"], with_scheduler=True)
     finally:
         stop.set()

@@ -1,4 +1,7 @@
-"""Make sure the system tools the tests use are present (Chromium, ffprobe, wrk).
+"""Make sure the system tools the tests and benchmarks use are present (Chromium, ffprobe, wrk).
+
+`check_system.py` checks them all (`make test`); `check_system.py wrk` only the named
+ones (`make bench`).
 
 They come from Debian packages. As root with apt-get (CI, a fresh server) they
 are installed here; otherwise the missing ones are named with the command to
@@ -21,12 +24,18 @@ NEEDED = {
 }
 
 
-def missing() -> dict[str, str]:
-    return {exe: pkg for exe, pkg in NEEDED.items() if shutil.which(exe) is None}
+def missing(wanted: dict[str, str]) -> dict[str, str]:
+    return {exe: pkg for exe, pkg in wanted.items() if shutil.which(exe) is None}
 
 
-def main() -> int:
-    absent = missing()
+def main(names: list[str]) -> int:
+    """Check (and as root install) the named tools, or all of them without names."""
+    unknown = sorted(set(names) - set(NEEDED))
+    if unknown:
+        print(f"Unknown tools: {', '.join(unknown)}; known: {', '.join(NEEDED)}", file=sys.stderr)
+        return 2
+    wanted = {exe: pkg for exe, pkg in NEEDED.items() if not names or exe in names}
+    absent = missing(wanted)
     if not absent:
         return 0
     packages = sorted(set(absent.values()))
@@ -35,7 +44,7 @@ def main() -> int:
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
         subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=env)
-        absent = missing()
+        absent = missing(wanted)
     if absent:
         print("The tests need these system tools: " + ", ".join(absent), file=sys.stderr)
         print(f"Install them with: sudo apt-get install {' '.join(packages)}", file=sys.stderr)
@@ -44,4 +53,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -3,7 +3,9 @@
   "use strict";
   if (typeof io === "undefined") { return; }  // socket.io-client missing: the page still works
   var badge = document.querySelector("[data-unread-count]");
-  var socket = io({ transports: ["websocket", "polling"] });
+  // WebSocket only: with several web processes, long-polling would need every
+  // request of a session to reach the same process (sticky sessions).
+  var socket = io({ transports: ["websocket"] });
   socket.on("notification", function () {
     if (!badge) { return; }
     var count = parseInt(badge.textContent || "0", 10) + 1;

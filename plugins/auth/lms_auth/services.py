@@ -17,6 +17,7 @@ from flask import current_app, request, session
 from flask_login import login_user, logout_user
 from sqlalchemy import func, or_, select, update
 
+from lms.db import write_now
 from lms.errors import ServiceError
 from lms.extensions import db
 from lms.models import Role, User, utcnow
@@ -392,10 +393,11 @@ def load_user_from_token(raw: str) -> User | None:
     now = utcnow()
     # Write at most once a minute per token: reads must not turn into a write storm.
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-        db.session.execute(
-            update(AuthApiToken).where(AuthApiToken.id == row.id).values(last_used_at=now)
-        )
-        db.session.commit()
+        # Often inside a GET: a short write transaction of its own.
+        with write_now():
+            db.session.execute(
+                update(AuthApiToken).where(AuthApiToken.id == row.id).values(last_used_at=now)
+            )
     return row.user
 
 

@@ -10,6 +10,7 @@ from lms_catalog import get_course_by_slug, get_enrollment
 from werkzeug.exceptions import Forbidden, Unauthorized
 from werkzeug.wrappers import Response
 
+from lms.db import write_now
 from lms.extensions import db
 from lms.markup import plain_text
 from lms.permissions import login_required
@@ -50,8 +51,8 @@ def lesson(lesson_id: int) -> Any:
     if not found.can_see_content:
         return render_template("lessons/locked.html", **context), 403
     if found.can_track:
-        tracking.mark_started(found)
-        db.session.commit()
+        with write_now():  # a GET that writes: in a short transaction of its own
+            tracking.mark_started(found)
     lesson_type = context["lesson_type"]
     if lesson_type is not None and lesson_type.player_context:
         context.update(lesson_type.player_context(lesson, course, current_user))
