@@ -194,11 +194,13 @@ def run_wrk(url: str, duration: str = DURATION) -> dict[str, float]:
     if rps is None or "50" not in latency or "99" not in latency:
         raise RuntimeError(f"could not read wrk's report:\n{out}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    timeouts = re.search(r"Socket errors: .*timeout (\d+)", out)
     return {
         "rps": float(rps.group(1)),
         "p50": latency["50"],
         "p99": latency["99"],
         "errors": float(errors.group(1)) if errors else 0.0,
+        "timeouts": float(timeouts.group(1)) if timeouts else 0.0,
     }
 
 
