@@ -86,6 +86,7 @@ def seed(env: dict[str, str]) -> str:
     from sqlalchemy import insert
 
     from lms.app import create_app
+    from lms.db import write_now
     from lms.extensions import db
     from lms.migrations import upgrade_all
     from lms.models import Role, User, utcnow
@@ -94,7 +95,7 @@ def seed(env: dict[str, str]) -> str:
     app = create_app()
     with app.app_context():
         upgrade_all(app, echo=lambda _m: None)
-        with app.test_request_context():
+        with app.test_request_context(), write_now():
             set_setting("core", "setup_done", True)
         now = utcnow()
         categories = [Category(name=f"Subject {i}", slug=f"subject-{i}") for i in range(8)]

@@ -138,6 +138,7 @@ def configure_sqlite(engine: Engine, lock_wait_seconds: float = DEFAULT_LOCK_WAI
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
     def _on_end(connection: Any) -> None:
+        connection.info.pop("lms_read_only", None)  # the flags describe one transaction
         locked_at = connection.info.pop("lms_locked_at", None)
         if locked_at is not None and time.monotonic() - locked_at > SLOW_WRITE_SECONDS:
             # Everyone else's writes waited meanwhile: worth finding and shortening.
