@@ -130,7 +130,9 @@ def configure_sqlite(engine: Engine, lock_wait_seconds: float = DEFAULT_LOCK_WAI
         connection.info["lms_read_only"] = not immediate
         connection.info["lms_wrote"] = False
         if immediate:
-            retry_while_busy(lambda: driver.execute("BEGIN IMMEDIATE"), lock_wait_seconds)
+            # A connection may wait less: `.execution_options(lms_lock_wait=seconds)`.
+            wait = connection.get_execution_options().get("lms_lock_wait", lock_wait_seconds)
+            retry_while_busy(lambda: driver.execute("BEGIN IMMEDIATE"), wait)
             connection.info["lms_locked_at"] = time.monotonic()
         else:
             driver.execute("BEGIN")

@@ -41,6 +41,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from lms.commit import on_commit
+from lms.db import DatabaseBusy
 from lms.extensions import db
 from lms.models.task import Task, TaskStatus
 from lms.models.types import utcnow
@@ -300,32 +301,15 @@ def _emit_state(task_id: int, user_id: int | None, **fields: Any) -> None:
     emit(PROGRESS_EVENT, {"task_id": task_id, **fields}, user_id=user_id)
 
 
-def _set_busy_timeout(conn: Any, ms: int) -> None:
-    # On the DBAPI connection: through SQLAlchemy it would begin a transaction.
-    cursor = conn.connection.dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout={int(ms)}")
-    cursor.close()
-
-
 def _write_progress(task_id: int, values: dict[str, Any]) -> None:
-    from lms.db import SQLITE_BUSY_TIMEOUT_MS
-
-    with db.engine.connect() as conn:
-        sqlite = conn.dialect.name == "sqlite"
-        if sqlite:
-            # The job's own session may hold SQLite's only write lock: give up
-            # quickly rather than wait for a lock the job itself holds.
-            _set_busy_timeout(conn, 200)
-        try:
-            with conn.begin():
-                conn.execute(
-                    update(Task)
-                    .where(Task.id == task_id, Task.status == TaskStatus.RUNNING)
-                    .values(**values)
-                )
-        finally:
-            if sqlite:
-                _set_busy_timeout(conn, SQLITE_BUSY_TIMEOUT_MS)
+    # The job's own session may hold SQLite's only write lock: give up
+    # quickly rather than wait for a lock the job itself holds.
+    with db.engine.connect().execution_options(lms_lock_wait=0.2) as conn, conn.begin():
+        conn.execute(
+            update(Task)
+            .where(Task.id == task_id, Task.status == TaskStatus.RUNNING)
+            .values(**values)
+        )
 
 
 def report_progress(
@@ -348,7 +332,7 @@ def report_progress(
     values: dict[str, Any] = {"progress": percent, "message": message[:500], "eta_at": eta_at}
     try:
         _write_progress(task_id, values)
-    except OperationalError:
+    except (OperationalError, DatabaseBusy):
         log.debug("progress of task %s not written: database busy", task_id)
     _emit_state(
         task_id,
