@@ -37,12 +37,23 @@ LMS_PLUGINS = "all"
 # The site's public address (scheme, host, optional port and path), e.g.
 # https://learn.school.example. Every absolute URL written outside a page (mails,
 # notifications, calendar files, API answers) is built from it, never from the
-# request's Host header. `make run` sets it from HOST and PORT.
+# request's Host header. `make run` sets it from HOST and PORT. Production
+# (LMS_ENV=production) refuses to start without it. An https:// address makes
+# every cookie Secure.
 SITE_URL = None
+# Requests whose Host header names another host are refused (400). Accepted:
+# the SITE_URL's host, localhost and 127.0.0.1, plus these (a list, or
+# comma-separated in the environment), e.g. the school's LAN address.
+LMS_TRUSTED_HOSTS = []
+# Number of reverse proxies (nginx...) in front of the site whose
+# X-Forwarded-For/-Proto/-Host headers are believed. 0: none (the headers are
+# ignored, as anyone can send them). With nginx in front, set 1: rate limits and
+# the sign-in log then see the visitor's address instead of the proxy's.
+LMS_PROXY_COUNT = 0
 # Largest request body accepted (bytes). Uploads beyond it answer 413.
 MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 # Session cookies: HttpOnly always, SameSite=Lax so OAuth redirects keep the
-# session. Secure is switched on by production.py (sites there are behind HTTPS).
+# session. Secure is switched on by production.py and by an https:// SITE_URL.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = False
@@ -50,9 +61,9 @@ REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_SECURE = False
 PERMANENT_SESSION_LIFETIME = 14 * 24 * 3600
-# CSRF tokens do not expire with time (they die with the session): a student
-# may leave a form open for hours.
-WTF_CSRF_TIME_LIMIT = None
+# CSRF tokens expire after this many seconds (a school day): a form left open
+# longer is refused with a message asking to send it again, not a bare error.
+WTF_CSRF_TIME_LIMIT = 8 * 3600
 # Strict-Transport-Security is sent only when this is true (production).
 LMS_HSTS = False
 # Hosts allowed to appear in <iframe>s on our pages (video embeds, live rooms).

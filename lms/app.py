@@ -33,6 +33,7 @@ from lms.permissions import PermissionRegistry
 from lms.plugins import Plugin, load_plugins
 from lms.redis_store import redis_url_for
 from lms.state import LmsState, lms_state
+from lms.urls import configure_site
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ def create_app(
     init_state(app)
     init_database(app)
     init_extensions(app)
+    init_proxies(app)
     plugins = load_plugins(app, plugin_entry_points)
     init_plugins(app, plugins)
     register_core(app)
@@ -61,6 +63,7 @@ def create_app(
 
 def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
     load_config(app.config, overrides)
+    configure_site(app.config)
     instance = resolve_instance_path(app.config)
     app.instance_path = str(instance)
     ensure_secret_key(app.config, instance)
@@ -112,13 +115,14 @@ def init_database(app: Flask) -> None:
 
 def init_extensions(app: Flask) -> None:
     from lms.api import init_api
+    from lms.sessions import load_user as load_session_user
     from lms.storage import create_storage
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
-    login_manager.user_loader(_load_user)
+    login_manager.user_loader(load_session_user)
     csrf.init_app(app)
     limiter.init_app(app)
     # Built here because Flask-SocketIO only recognises redis:// URLs, not the
@@ -135,17 +139,16 @@ def init_extensions(app: Flask) -> None:
     lms_state(app).storage = create_storage(app)
 
 
-def _load_user(cookie_id: str) -> Any:
-    """Load the user from '<id>.<session_token>'; a rotated token ends the session."""
-    from lms.models.user import User
+def init_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-* from LMS_PROXY_COUNT proxies (none by default)."""
+    count = app.config["LMS_PROXY_COUNT"]
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
 
-    user_id, _, token = cookie_id.partition(".")
-    if not user_id.isdigit() or not token:
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_token != token or not user.is_active:
-        return None
-    return user
+        # Outermost, so Socket.IO handshakes see the visitor's address too.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count
+        )
 
 
 def init_plugins(app: Flask, plugins: list[Plugin]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app
+from flask import Config, Flask, current_app
 
 DEFAULT_SITE_URL = "http://localhost:5000"
 
@@ -42,3 +42,35 @@ def path_for(endpoint: str, app: Flask | None = None, **values: Any) -> str:
     parts = urlsplit(site_url(app))
     adapter = app.url_map.bind(parts.netloc, script_name=parts.path or "/")
     return adapter.build(endpoint, values)
+
+
+# Always accepted besides the site's own host: the machine itself (health checks,
+# `make run` on a laptop, the test servers).
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+
+
+def configure_site(config: Config) -> None:
+    """Derive the accepted Host names and cookie security from SITE_URL.
+
+    Production refuses to start without SITE_URL: links in mails would
+    otherwise point at a guess.
+    """
+    url = config.get("SITE_URL")
+    if not url:
+        if config.get("LMS_ENV") == "production":
+            raise RuntimeError(
+                "SITE_URL is not set. Set it to the address people use to reach the site, "
+                "e.g. SITE_URL=https://learn.school.example (links in mails are built from it)."
+            )
+        url = DEFAULT_SITE_URL
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise RuntimeError(
+            f"SITE_URL={url!r} is not an http:// or https:// address with a host name."
+        )
+    # Flask refuses (400) any request whose Host is not one of these.
+    config["TRUSTED_HOSTS"] = [parts.hostname, *LOCAL_HOSTS, *config["LMS_TRUSTED_HOSTS"]]
+    if parts.scheme == "https":
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
+        config["PREFERRED_URL_SCHEME"] = "https"

@@ -20,7 +20,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.http import dump_options_header
 from werkzeug.wsgi import wrap_file
@@ -32,6 +32,7 @@ from lms.health import run_checks
 from lms.models.notification import Notification
 from lms.models.types import utcnow
 from lms.permissions import login_required
+from lms.sessions import start_session
 from lms.setup import SetupError, admin_exists, create_first_admin, needs_setup
 from lms.state import lms_state
 from lms.storage import (
@@ -107,8 +108,8 @@ def setup() -> str | Response:
         except SetupError as exc:
             form.email.errors.append(str(exc))
         else:
+            start_session(user)
             db.session.commit()
-            login_user(user)
             flash("Welcome! Your school is ready. Next: add instructors and courses.", "success")
             return redirect(url_for("core.home"))
     return render_template("core/setup.html", form=form, password_rule=PASSWORD_RULE)

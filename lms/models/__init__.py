@@ -2,13 +2,22 @@
 
 from lms.models.notification import Notification
 from lms.models.permission import PermissionGrant, PermissionRecord
+from lms.models.session import UserSession
 from lms.models.setting import Setting
 from lms.models.task import Task, TaskStatus
 from lms.models.types import JSONType, UTCDateTime, utcnow
 from lms.models.user import Role, User
 
 CORE_TABLES = frozenset(
-    {"users", "settings", "tasks", "notifications", "permissions", "permission_grants"}
+    {
+        "users",
+        "user_sessions",
+        "settings",
+        "tasks",
+        "notifications",
+        "permissions",
+        "permission_grants",
+    }
 )
 
 __all__ = [
@@ -23,5 +32,6 @@ __all__ = [
     "TaskStatus",
     "UTCDateTime",
     "User",
+    "UserSession",
     "utcnow",
 ]

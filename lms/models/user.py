@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import secrets
 from datetime import datetime
 from typing import Any
 
@@ -19,10 +18,6 @@ class Role(enum.StrEnum):
     STUDENT = "student"
     INSTRUCTOR = "instructor"
     ADMIN = "admin"
-
-
-def new_session_token() -> str:
-    return secrets.token_urlsafe(16)
 
 
 class User(UserMixin, db.Model):
@@ -41,8 +36,6 @@ class User(UserMixin, db.Model):
     is_deactivated: Mapped[bool] = mapped_column(Boolean, default=False)
     is_banned: Mapped[bool] = mapped_column(Boolean, default=False)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Part of the login cookie: rotating it ends every session of this user.
-    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     bio: Mapped[str] = mapped_column(Text, default="")
     avatar_key: Mapped[str | None] = mapped_column(String(255))
     country: Mapped[str | None] = mapped_column(String(2))
@@ -50,13 +43,17 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # The secret of the browser session this object was loaded for (not a
+    # column: lms.sessions sets it). Unannotated, so SQLAlchemy leaves it alone.
+    session_key = None
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
 
-    # Flask-Login: the cookie holds "<id>.<session_token>", so a copied cookie
-    # dies when the token is rotated (logout, password change, deactivation).
+    # Flask-Login: the cookie holds "<id>.<session key>", and the key names a
+    # row of user_sessions, so a copied cookie dies when its session ends.
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_token}"
+        return f"{self.id}.{self.session_key or ''}"
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -77,10 +74,6 @@ class User(UserMixin, db.Model):
     @property
     def is_email_verified(self) -> bool:
         return self.email_verified_at is not None
-
-    def rotate_session_token(self) -> None:
-        """End every session and cookie of this user (the caller commits)."""
-        self.session_token = new_session_token()
 
     def set_password(self, password: str) -> None:
         from lms.passwords import hash_password

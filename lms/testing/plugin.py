@@ -95,6 +95,8 @@ def test_config(lms_instance: Path, redis_url: str, database_url: str) -> dict[s
         "REDIS_URL": redis_url,
         "SOCKETIO_ASYNC_MODE": "threading",
         "MAIL_SERVER": None,
+        # The test client's host: links in mails and API answers point at it.
+        "SITE_URL": "http://localhost",
     }
 
 
@@ -215,11 +217,16 @@ def create_user(app: Flask) -> Callable[..., Any]:
 
 @pytest.fixture
 def login_as(app: Flask) -> Callable[[FormClient, Any], FormClient]:
-    """Sign `user` in on `client` directly through the session (no login page)."""
+    """Sign `user` in on `client` directly: a new browser session, no login page."""
+    from lms.extensions import db
+    from lms.sessions import new_session_key
 
     def login(client: FormClient, user: Any) -> FormClient:
+        with app.app_context():
+            key = new_session_key(user.id)
+            db.session.commit()
         with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = f"{user.id}.{key}"
             session["_fresh"] = True
         return client
 

@@ -88,12 +88,17 @@ def register(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/auth/login", methods=["POST"])
-@limits.login_per_ip
-@limits.login_per_account
+@limits.login_limits
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
 def login(args: dict[str, Any]) -> dict[str, Any]:
-    """Exchange credentials for a bearer token."""
+    """Exchange credentials for a bearer token.
+
+    The answer also sets the `lms_device` cookie and carries the same value as
+    `device_token`. Send it back with later sign-ins (the cookie, or the
+    `X-LMS-Device` header): failed attempts from other devices then cannot
+    rate-limit this one.
+    """
     result = services.authenticate(args["login"], args["password"], via="api")
     if not result.ok or result.user is None:
         db.session.commit()  # keep the attempt in the log
@@ -109,6 +114,7 @@ def login(args: dict[str, Any]) -> dict[str, Any]:
         )
         raise ApiError(403, message, code=f"account_{result.reason}")
     body = _login_token(result.user)
+    body["device_token"] = result.device_token
     db.session.commit()
     return body
 
@@ -116,7 +122,11 @@ def login(args: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/auth/logout", methods=["POST"])
 @blp.response(200, MessageSchema)
 def logout() -> dict[str, str]:
-    """Revoke the token this request carries (session callers are signed out everywhere)."""
+    """Revoke the token this request carries, or end this browser's session.
+
+    Other browsers and tokens of the account stay signed in; see
+    `/auth/logout-everywhere`.
+    """
     user = require_user()
     row = _current_token_row()
     if row is not None:
@@ -125,6 +135,15 @@ def logout() -> dict[str, str]:
         services.web_logout(user)
     db.session.commit()
     return {"message": "Signed out."}
+
+
+@blp.route("/auth/logout-everywhere", methods=["POST"])
+@blp.response(200, MessageSchema)
+def logout_everywhere() -> dict[str, str]:
+    """End every browser session of the account and revoke all its API tokens."""
+    services.sign_out_everywhere(require_user())
+    db.session.commit()
+    return {"message": "Signed out on every device; every API token is revoked."}
 
 
 @blp.route("/auth/me", methods=["GET"])
@@ -257,7 +276,8 @@ def patch_me(args: dict[str, Any]) -> Any:
 @blp.route("/users/<int:user_id>", methods=["GET"])
 @blp.response(200, PublicUserSchema)
 def get_user(user_id: int) -> Any:
-    """Someone's public profile."""
+    """Someone's profile, for signed-in members of the school (anonymous callers get 401)."""
+    require_user()
     user = services.get_user(user_id)
     if user is None or not user.is_active:
         raise ApiError(404, "No such user.")

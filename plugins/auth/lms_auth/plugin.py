@@ -44,16 +44,22 @@ class AuthPlugin(Plugin):
         "AUTH_RESET_TOKEN_HOURS": 1,
         "AUTH_VERIFY_TOKEN_HOURS": 72,
         "AUTH_API_TOKEN_DAYS": 30,
-        # The site's public address for links in mails sent by the worker; unset:
-        # the address of the request that caused the mail.
-        "AUTH_BASE_URL": None,
+        # How long a device stays known after a sign-in on it (see lms_auth.devices).
+        "AUTH_DEVICE_DAYS": 365,
         # Rate limits (Flask-Limiter syntax). Sign-in limits count failures only.
-        "AUTH_LOGIN_LIMIT_IP": "30 per minute;200 per hour",
-        "AUTH_LOGIN_LIMIT_ACCOUNT": "5 per minute;20 per hour",
-        "AUTH_REGISTER_LIMIT_IP": "10 per hour",
+        # Per address: a whole school may sit behind one NAT address.
+        "AUTH_LOGIN_LIMIT_IP": "100 per minute;1000 per hour",
+        # Per account from one address, and per account from all unknown devices.
+        "AUTH_LOGIN_LIMIT_ACCOUNT_SOURCE": "5 per minute;20 per hour",
+        "AUTH_LOGIN_LIMIT_ACCOUNT": "20 per minute;100 per hour",
+        # Per known device (one the account signed in on before): its own budget.
+        "AUTH_LOGIN_LIMIT_DEVICE": "10 per minute;50 per hour",
+        # Registration counts every sign-up; a class registering together fits.
+        "AUTH_REGISTER_LIMIT_IP": "200 per hour",
         "AUTH_REGISTER_LIMIT_ACCOUNT": "3 per hour",
-        "AUTH_FORGOT_LIMIT_IP": "10 per hour",
+        "AUTH_FORGOT_LIMIT_IP": "60 per hour",
         "AUTH_FORGOT_LIMIT_ACCOUNT": "3 per hour",
+        # Wrong or used e-mail links per address; API tokens minted per account.
         "AUTH_TOKEN_LIMIT_IP": "20 per minute",
         "AUTH_TOKEN_LIMIT_ACCOUNT": "10 per minute",
         **OAUTH_CONFIG,

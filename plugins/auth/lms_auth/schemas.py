@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from lms.urls import external_url
 from lms_auth import rules
 
 
@@ -121,7 +121,7 @@ class ProfilePatchSchema(Schema):
 def avatar_url(user: Any) -> str | None:
     if not user.avatar_key:
         return None
-    return url_for("auth.avatar", user_id=user.id, _external=True)
+    return external_url("auth.avatar", user_id=user.id)
 
 
 class PublicUserSchema(Schema):
@@ -151,6 +151,14 @@ class TokenSchema(Schema):
     token_type = fields.String(dump_default="Bearer")
     expires_at = fields.DateTime(allow_none=True)
     user = fields.Nested(UserSchema)
+    device_token = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Keep it and send it back on later sign-ins (cookie `lms_device` "
+            "or header `X-LMS-Device`): other devices' failed attempts then cannot "
+            "rate-limit this one."
+        },
+    )
 
 
 class MessageSchema(Schema):

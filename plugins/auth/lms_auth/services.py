@@ -14,9 +14,10 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app, request, session
-from flask_login import login_user, logout_user
+from flask_login import logout_user
 from sqlalchemy import func, or_, select, update
 
+from lms import sessions as web_sessions
 from lms.db import write_now
 from lms.errors import ServiceError
 from lms.extensions import db
@@ -24,6 +25,7 @@ from lms.models import Role, User, utcnow
 from lms.passwords import burn_password_time
 from lms.signals import user_logged_in, user_registered, user_role_changed
 from lms.tasks import enqueue
+from lms_auth.devices import remember_device
 from lms_auth.models import (
     ApplicationStatus,
     AuthApiToken,
@@ -153,9 +155,8 @@ def register_without_disclosure(*, email: str, username: str, password: str, nam
 
 
 def queue_mail(task: str, *args: Any) -> None:
-    """Queue one of lms_auth.tasks' mail jobs, passing the site's address for its links."""
-    base_url = current_app.config.get("AUTH_BASE_URL") or request.url_root
-    enqueue(f"lms_auth.tasks.{task}", *args, base_url)
+    """Queue one of lms_auth.tasks' mail jobs (their links come from SITE_URL)."""
+    enqueue(f"lms_auth.tasks.{task}", *args)
 
 
 # --- signing in and out -------------------------------------------------------------------
@@ -165,6 +166,7 @@ def queue_mail(task: str, *args: Any) -> None:
 class LoginResult:
     user: User | None
     reason: str  # "ok", "wrong", "deactivated", "banned"
+    device_token: str | None = None  # see lms_auth.devices
 
     @property
     def ok(self) -> bool:
@@ -203,31 +205,44 @@ def authenticate(login: str, password: str, *, via: str) -> LoginResult:
     if user.is_deactivated:
         record_attempt(user, login, via=via, success=False, reason="deactivated")
         return LoginResult(user, "deactivated")
-    mark_signed_in(user, login, via=via)
-    return LoginResult(user, "ok")
+    return LoginResult(user, "ok", mark_signed_in(user, login, via=via))
 
 
-def mark_signed_in(user: User, login: str, *, via: str) -> None:
+def mark_signed_in(user: User, login: str, *, via: str) -> str:
+    """Log a successful sign-in; return the device token this answer hands out."""
     record_attempt(user, login, via=via, success=True)
     user.last_login_at = utcnow()
     user_logged_in.send(user, via=via)
+    return remember_device(user)
 
 
 def start_web_session(user: User) -> None:
-    """Sign `user` in on a brand-new session: nothing from before sign-in survives."""
-    session.clear()
-    login_user(user)
+    """Sign `user` in on a brand-new browser session: nothing from before sign-in survives."""
+    web_sessions.start_session(user)
 
 
 def end_all_sessions(user: User) -> None:
-    """Invalidate every session cookie of `user` (the per-user token changes)."""
-    user.rotate_session_token()
+    """End every browser session of `user` (API tokens are revoked separately)."""
+    web_sessions.end_all_sessions(user)
+
+
+def count_web_sessions(user: User) -> int:
+    return web_sessions.count_sessions(user)
 
 
 def web_logout(user: User) -> None:
+    """Sign this browser out; the user's other browsers and API tokens stay signed in."""
+    web_sessions.end_session(user)
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every browser session and revoke every API token of `user`."""
     end_all_sessions(user)
+    revoke_all_api_tokens(user)
     logout_user()
     session.clear()
+    db.session.flush()
+    log.info("account %s signed out everywhere", user.id)
 
 
 # --- passwords ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -25,6 +25,7 @@ from lms.permissions import login_required, permission_required
 from lms.storage import get_storage
 from lms_auth import limits, oauth, rules, services
 from lms_auth.avatars import AvatarError, save_avatar
+from lms_auth.devices import remember_device
 from lms_auth.forms import (
     ApplicationForm,
     AvatarForm,
@@ -103,8 +104,7 @@ def check_inbox() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limits.login_per_ip
-@limits.login_per_account
+@limits.login_limits
 def login() -> Page:
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
@@ -140,9 +140,23 @@ def logout() -> Page:
     if form.validate_on_submit():
         services.web_logout(_me())
         db.session.commit()
-        flash("You are signed out, on every device.", "success")
+        flash("You are signed out in this browser.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/logout.html", form=form)
+
+
+@bp.route("/logout/everywhere", methods=["POST"])
+@login_required
+def logout_everywhere() -> Response:
+    """End every session of this account, in every browser, and revoke its API tokens."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash("Please try again from your profile page.", "error")
+        return redirect(url_for("auth.profile"))
+    services.sign_out_everywhere(_me())
+    db.session.commit()
+    flash("You are signed out on every device, and your API tokens no longer work.", "success")
+    return redirect(url_for("auth.login"))
 
 
 # --- e-mail links -----------------------------------------------------------------------------
@@ -175,11 +189,13 @@ def reset_password(token: str) -> Page:
     form = ResetForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(token, form.password.data)
+            user = services.reset_password(token, form.password.data)
         except AuthError as exc:
             db.session.rollback()
             _show_error(form, exc)
         else:
+            # The link proved who this is: this browser counts as their device from now on.
+            remember_device(user)
             db.session.commit()
             flash("Your password is changed. Sign in with the new one.", "success")
             return redirect(url_for("auth.login"))
@@ -233,6 +249,7 @@ def _profile_page(
         token_form=token_form,
         confirm_form=ConfirmForm(),
         tokens=services.list_api_tokens(user),
+        session_count=services.count_web_sessions(user),
         user=user,
         **extra,
     )
@@ -301,6 +318,7 @@ def avatar(user_id: int) -> Response:
 
 
 @bp.route("/users/<int:user_id>")
+@login_required
 def public_profile(user_id: int) -> str:
     user = services.get_user(user_id)
     if user is None or not user.is_active:
@@ -359,7 +377,7 @@ def change_password() -> Page:
             db.session.rollback()
             _show_error(form, exc)
         else:
-            login_user(user)  # this browser stays signed in with the new session token
+            services.start_web_session(user)  # this browser stays signed in, on a new session
             db.session.commit()
             flash("Your password is changed. Every other device has been signed out.", "success")
             return redirect(url_for("auth.profile"))

@@ -22,7 +22,7 @@ from lms_auth.models import (
 )
 
 from lms.extensions import db
-from lms.models import Notification, Task, User
+from lms.models import Notification, Task, User, UserSession
 from lms.testing.plugin import DEFAULT_PASSWORD
 
 GOOD = "violet-lantern-harbour-42"
@@ -72,9 +72,9 @@ def snapshot(app) -> dict[str, Any]:
             "users": rows(
                 User,
                 "id", "email", "username", "name", "bio", "country", "links", "role",
-                "password_hash", "session_token", "is_deactivated", "email_verified_at",
-                "avatar_key",
+                "password_hash", "is_deactivated", "email_verified_at", "avatar_key",
             ),
+            "sessions": rows(UserSession, "id", "user_id"),
             "tokens": rows(AuthApiToken, "id", "name", "revoked_at"),
             "email_tokens": rows(AuthEmailToken, "id", "used_at"),
             "identities": rows(AuthIdentity, "id"),

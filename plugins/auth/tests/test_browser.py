@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lms.testing.servers import link_in
+from lms.testing.servers import link_in, path_of
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +40,8 @@ def test_account_lifecycle_in_the_browser(page, smtp_server, worker):
     # Verify from the mailed link: confirmed and signed in, no banner.
     worker.run()
     (message,) = smtp_server.wait_for(EMAIL)
-    page.goto(link_in(message, "/auth/verify/"))
+    # The mail links to SITE_URL (the test client's host); the browser uses the live server.
+    page.goto(path_of(link_in(message, "/auth/verify/")))
     page.get_by_text("your e-mail address is confirmed").wait_for()
     assert page.get_by_test_id("unverified-banner").count() == 0
     page.get_by_role("link", name="Profile").click()
@@ -59,7 +60,7 @@ def test_account_lifecycle_in_the_browser(page, smtp_server, worker):
     page.get_by_text("If an account uses that address").wait_for()
     worker.run()
     reset_mail = smtp_server.wait_for(EMAIL, count=2)[-1]
-    reset_url = link_in(reset_mail, "/auth/password/reset/")
+    reset_url = path_of(link_in(reset_mail, "/auth/password/reset/"))
     page.goto(reset_url)
     page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Repeat the new password").fill(NEW_PASSWORD)

@@ -103,14 +103,30 @@ def test_api_profile_read_and_patch(client, create_user):
     assert r.json["country"] == "FR" and r.json["links"] == {"github": "https://github.com/rosa"}
     me = client.api("GET", "/api/v1/users/me", token=token).json
     assert me["email"] == "rosa@example.org" and me["bio"] == "Hi"
-    public = client.get(f"/api/v1/users/{me['id']}").json
+    public = client.api("GET", f"/api/v1/users/{me['id']}", token=token).json
     assert public["bio"] == "Hi" and "email" not in public and "last_login_at" not in public
 
 
-def test_deactivated_users_have_no_public_profile(client, create_user):
+def test_deactivated_users_have_no_public_profile(client, create_user, login_as):
     user = create_user(is_deactivated=True)
+    login_as(client, create_user())
     assert client.get(f"/api/v1/users/{user.id}").status_code == 404
     assert client.get(f"/auth/users/{user.id}").status_code == 404
+
+
+def test_profiles_are_for_signed_in_members_only(client, create_user, login_as):
+    """Nobody can walk the user ids anonymously; members of the school see profiles."""
+    user = create_user(name="Rosa Bonheur", bio="Painter")
+    r = client.get(f"/api/v1/users/{user.id}")
+    assert r.status_code == 401 and r.json["error"]["code"] == "unauthorized"
+    assert "Rosa" not in r.get_data(as_text=True)
+    r = client.get(f"/auth/users/{user.id}")
+    assert r.status_code == 302 and "/auth/login" in r.headers["Location"]
+    # An unknown id answers the same as a known one: no enumeration by status either.
+    assert client.get("/api/v1/users/999999").status_code == 401
+    login_as(client, create_user())
+    assert client.get(f"/api/v1/users/{user.id}").json["name"] == "Rosa Bonheur"
+    assert "Painter" in client.get(f"/auth/users/{user.id}").get_data(as_text=True)
 
 
 def test_tokens_are_created_listed_with_last_use_and_revoked(app, client, create_user, login_as):

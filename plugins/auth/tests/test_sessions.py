@@ -49,21 +49,72 @@ def assert_token_is_dead(client, token, socket_connect):
         socket_connect(token=token)
 
 
-def test_logout_kills_copied_cookie_everywhere(
-    app, client, make_client, create_user, socket_connect
-):
+def test_logout_ends_this_browser_only(app, client, make_client, create_user, socket_connect):
     create_user(username="pat")
     sign_in(client)
     cookie = session_cookie(client, app)
     # The copy works before logout: HTTP and a Socket.IO connection.
     assert replay(make_client, app, cookie).get("/auth/profile").status_code == 200
     socket_connect(cookie=cookie).disconnect()
-    other_device = make_client()
-    sign_in(other_device)
-    client.submit("/auth/logout", {})
+    phone = make_client()
+    sign_in(phone)
+    phone_cookie = session_cookie(phone, app)
+    token = api_token(client)
+    r = client.submit("/auth/logout", {})
+    assert "signed out in this browser" in client.get(r.headers["Location"]).get_data(as_text=True)
     assert_cookie_is_dead(make_client, app, cookie, socket_connect)
-    # Signing out ends the other devices' sessions too.
-    assert other_device.get("/auth/profile").status_code == 302
+    # The same person's other browser and API token are still signed in.
+    assert phone.get("/auth/profile").status_code == 200
+    assert phone.get("/api/v1/auth/me").json["user"]["username"] == "pat"
+    socket_connect(cookie=phone_cookie).disconnect()
+    assert client.api("GET", "/api/v1/auth/me", token=token).status_code == 200
+
+
+def test_api_logout_with_a_session_ends_that_session_only(client, make_client, create_user):
+    create_user(username="pat")
+    sign_in(client)
+    phone = make_client()
+    sign_in(phone)
+    assert client.api("POST", "/api/v1/auth/logout").status_code == 200
+    assert client.get("/api/v1/auth/me").status_code == 401
+    assert phone.get("/api/v1/auth/me").status_code == 200
+
+
+def test_sign_out_everywhere_ends_every_browser_and_token(
+    app, client, make_client, create_user, socket_connect
+):
+    create_user(username="pat")
+    sign_in(client)
+    phone = make_client()
+    sign_in(phone)
+    phone_cookie = session_cookie(phone, app)
+    token = api_token(client)
+    page = client.get("/auth/profile").get_data(as_text=True)
+    assert "Sign out everywhere" in page
+    r = client.submit("/auth/logout/everywhere", {}, page="/auth/profile")
+    assert r.status_code == 302 and "/auth/login" in r.headers["Location"]
+    assert client.get("/auth/profile").status_code == 302
+    assert phone.get("/auth/profile").status_code == 302
+    assert_cookie_is_dead(make_client, app, phone_cookie, socket_connect)
+    assert_token_is_dead(client, token, socket_connect)
+    # Signing in again works as usual.
+    sign_in(phone)
+    assert phone.get("/auth/profile").status_code == 200
+
+
+def test_sign_out_everywhere_over_the_api(app, client, make_client, create_user, socket_connect):
+    create_user(username="pat")
+    browser = make_client()
+    sign_in(browser)
+    cookie = session_cookie(browser, app)
+    laptop_token, phone_token = api_token(client), api_token(client)
+    r = client.api("POST", "/api/v1/auth/logout-everywhere", token=laptop_token)
+    assert r.status_code == 200, r.json
+    assert_cookie_is_dead(make_client, app, cookie, socket_connect)
+    assert_token_is_dead(client, laptop_token, socket_connect)
+    assert_token_is_dead(client, phone_token, socket_connect)
+    r = make_client().post("/api/v1/auth/logout-everywhere")
+    assert r.status_code == 401 and r.json["error"]["code"] == "unauthorized"
 
 
 def test_api_logout_revokes_the_token(client, create_user, socket_connect):

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import request, url_for
+from flask import request
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from lms.extensions import db
 from lms.markup import render_markdown
 from lms.models import User
 from lms.permissions import has_permission
+from lms.urls import external_url
 from lms_catalog import services, staff
 from lms_catalog.certificates import public_facts
 from lms_catalog.models import LEVELS, STATUSES, Certificate, Course, Enrollment
@@ -76,7 +77,7 @@ class CourseSchema(Schema):
     rating_count = fields.Integer()
     instructors = fields.List(fields.Nested(InstructorSchema))
     thumbnail_url = fields.Function(thumbnail_url)
-    url = fields.Function(lambda c: url_for("catalog.course", slug=c.slug, _external=True))
+    url = fields.Function(lambda c: external_url("catalog.course", slug=c.slug))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     published_at = fields.DateTime(allow_none=True)
@@ -152,12 +153,8 @@ class CertificateSchema(Schema):
     code = fields.String()
     issued_at = fields.DateTime()
     course = fields.Function(lambda c: CourseBriefSchema().dump(c.enrollment.course))
-    url = fields.Function(
-        lambda c: url_for("catalog.verify_certificate", code=c.code, _external=True)
-    )
-    pdf_url = fields.Function(
-        lambda c: url_for("catalog.certificate_pdf", code=c.code, _external=True)
-    )
+    url = fields.Function(lambda c: external_url("catalog.verify_certificate", code=c.code))
+    pdf_url = fields.Function(lambda c: external_url("catalog.certificate_pdf", code=c.code))
 
 
 class VerificationSchema(Schema):
