@@ -140,12 +140,16 @@ def init_extensions(app: Flask) -> None:
 
 
 def init_proxies(app: Flask) -> None:
-    """Believe X-Forwarded-* from LMS_PROXY_COUNT proxies (none by default)."""
+    """Refuse foreign Host names; believe X-Forwarded-* from LMS_PROXY_COUNT proxies only."""
+    from lms.security import TrustedHostsMiddleware
+
+    # Wrapped around Socket.IO's middleware too, so its handshakes are checked.
+    app.wsgi_app = TrustedHostsMiddleware(app.wsgi_app, app.config["TRUSTED_HOSTS"])  # type: ignore[method-assign]
     count = app.config["LMS_PROXY_COUNT"]
     if count > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        # Outermost, so Socket.IO handshakes see the visitor's address too.
+        # Outermost: the host check and everything else see the visitor's request.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=count, x_proto=count, x_host=count
         )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+from typing import Any
 
 from flask import Flask, Response, g
+from werkzeug.exceptions import SecurityError
+from werkzeug.wsgi import get_host
 
 
 def csp_nonce() -> str:
@@ -51,3 +55,33 @@ def add_security_headers(app: Flask) -> None:
         if app.config["LMS_HSTS"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
+
+
+class TrustedHostsMiddleware:
+    """Refuse (400) requests whose Host is not the site's, before any view or template runs.
+
+    A forged Host must never reach code that builds links. Flask's own check
+    (TRUSTED_HOSTS) fires only when a view is dispatched, after request hooks
+    and while error pages still try to build URLs; this one answers at the
+    door, for pages, the API and Socket.IO alike.
+    """
+
+    def __init__(self, wsgi_app: Any, trusted_hosts: list[str]) -> None:
+        self.wsgi_app = wsgi_app
+        self.trusted_hosts = trusted_hosts
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        try:
+            get_host(environ, self.trusted_hosts)
+        except SecurityError:
+            message = "This site does not answer to that host name."
+            if environ.get("PATH_INFO", "").startswith("/api/"):
+                response = Response(
+                    json.dumps({"error": {"code": "bad_request", "message": message}}),
+                    status=400,
+                    mimetype="application/json",
+                )
+            else:
+                response = Response(message, status=400, mimetype="text/plain")
+            return response(environ, start_response)
+        return self.wsgi_app(environ, start_response)
