@@ -74,6 +74,11 @@ LMS_FRAME_SOURCES = [
     "https://geo.dailymotion.com",
     "https://meet.jit.si",
 ]
+# Other sites whose images pages may show (Content-Security-Policy img-src),
+# e.g. ["https://images.school.example"], or ["https:"] for pictures from any
+# HTTPS site in lessons. Our own files, data: URLs and the S3 storage are
+# always allowed.
+LMS_IMAGE_SOURCES = []
 # The school's name until an admin sets one on the set-up page.
 LMS_SITE_NAME = "Our School"
 # Settings, permission grants and other rarely changed data are cached per

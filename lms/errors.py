@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, flash, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -184,12 +185,33 @@ def handle_http_exception(exc: HTTPException) -> Response | tuple[str, int]:
     return body, status, headers  # type: ignore[return-value]
 
 
+EXPIRED_FORM_MESSAGE = (
+    "This form was open for too long, so it was not sent (a safety measure). "
+    "Please fill it in and send it again."
+)
+
+
 def handle_csrf_error(exc: CSRFError) -> Response | tuple[str, int]:
+    expired = "expired" in (exc.description or "")
+    back = _same_site_referrer()
+    if expired and back and not is_api_request():
+        # A form left open past WTF_CSRF_TIME_LIMIT: back to it, with a message.
+        flash(EXPIRED_FORM_MESSAGE, "error")
+        return redirect(back)  # type: ignore[return-value]
     exc.description = (
         "The form expired or was sent without its security token. "
         "Go back, reload the page and try again."
     )
     return handle_http_exception(exc)
+
+
+def _same_site_referrer() -> str | None:
+    """Return the page the form was on, if it is on this site."""
+    referrer = request.referrer or ""
+    parts = urlsplit(referrer)
+    if parts.netloc != request.host or parts.scheme not in {"http", "https"}:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def handle_database_down(exc: SQLAlchemyError) -> Response | tuple[str, int]:

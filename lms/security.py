@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g
 from werkzeug.exceptions import SecurityError
 from werkzeug.wsgi import get_host
+
+from lms.urls import site_url
 
 
 def csp_nonce() -> str:
@@ -18,23 +21,41 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+def _storage_origin(app: Flask) -> str:
+    """Return where signed media URLs point when files live in S3 ("" for local storage)."""
+    if app.config["STORAGE_BACKEND"] != "s3":
+        return ""
+    endpoint = app.config.get("STORAGE_S3_ENDPOINT_URL")
+    if endpoint:
+        parts = urlsplit(endpoint)
+        return f"{parts.scheme}://{parts.netloc}"
+    return "https://*.amazonaws.com"
+
+
 def content_security_policy(app: Flask, nonce: str) -> str:
     frames = " ".join(app.config["LMS_FRAME_SOURCES"])
+    storage = _storage_origin(app)
+    images = " ".join([storage, *app.config["LMS_IMAGE_SOURCES"]])
+    site = urlsplit(site_url(app))
+    # Socket.IO's WebSocket to the site itself ('self' covers it only in newer browsers).
+    socket = f"{'wss' if site.scheme == 'https' else 'ws'}://{site.netloc}"
     directives = {
         "default-src": "'self'",
         "script-src": f"'self' 'nonce-{nonce}'",
-        "style-src": "'self' 'unsafe-inline'",  # style attributes from sanitised Markdown
-        "img-src": "'self' data: blob: https:",
-        "media-src": "'self' blob: https:",  # HLS segments may come from S3
+        # No 'unsafe-inline': templates carry no style attributes, and sanitised
+        # Markdown keeps none either.
+        "style-src": "'self'",
+        "img-src": f"'self' data: blob: {images}",
+        "media-src": f"'self' blob: {storage}",  # HLS segments may come from S3
         "font-src": "'self' data:",
-        "connect-src": "'self' ws: wss: https:",
+        "connect-src": f"'self' {socket} {storage}",  # hls.js fetches segments too
         "frame-src": f"'self' {frames}",
         "object-src": "'none'",
         "base-uri": "'self'",
         "form-action": "'self'",
         "frame-ancestors": "'self'",
     }
-    return "; ".join(f"{k} {v}" for k, v in directives.items())
+    return "; ".join(" ".join(f"{k} {v}".split()) for k, v in directives.items())
 
 
 def add_security_headers(app: Flask) -> None:

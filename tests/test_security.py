@@ -131,3 +131,84 @@ def test_secret_key_from_the_environment(tmp_path, test_config, monkeypatch):
     overrides = {k: v for k, v in test_config.items() if k != "SECRET_KEY"}
     app = create_app({**overrides, "LMS_INSTANCE_PATH": str(tmp_path)})
     assert app.config["SECRET_KEY"] == "from-the-environment"
+
+
+# --- Content-Security-Policy ----------------------------------------------------------------
+
+
+def test_csp_allows_no_inline_styles_and_no_images_or_connections_from_anywhere(client):
+    csp = _csp(client.get("/courses"))
+    assert csp["style-src"] == ["'self'"]
+    assert csp["img-src"] == ["'self'", "data:", "blob:"]
+    assert csp["connect-src"] == ["'self'", "ws://localhost"]
+    assert "https:" not in csp["media-src"]
+
+
+def test_csp_names_the_s3_storage_when_files_live_there(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "STORAGE_BACKEND", "s3")
+    monkeypatch.setitem(app.config, "STORAGE_S3_ENDPOINT_URL", "https://minio.school.example:9000")
+    monkeypatch.setitem(app.config, "LMS_IMAGE_SOURCES", ["https://images.school.example"])
+    csp = _csp(client.get("/health"))
+    assert "https://minio.school.example:9000" in csp["media-src"]
+    assert "https://minio.school.example:9000" in csp["connect-src"]
+    assert "https://images.school.example" in csp["img-src"]
+
+
+def test_templates_carry_no_inline_styles():
+    """A style attribute or <style> block would need 'unsafe-inline' in the CSP."""
+    from lms.config import PROJECT_ROOT
+
+    folders = [PROJECT_ROOT / "templates", *PROJECT_ROOT.glob("plugins/*/lms_*/templates")]
+    offenders = [
+        str(path.relative_to(PROJECT_ROOT))
+        for folder in folders
+        for path in folder.rglob("*.html")
+        if "style=" in path.read_text() or "<style" in path.read_text()
+    ]
+    assert offenders == []
+
+
+# --- CSRF tokens expire -----------------------------------------------------------------------
+
+
+def test_csrf_tokens_expire_after_a_school_day(app):
+    assert app.config["WTF_CSRF_TIME_LIMIT"] == 8 * 3600
+
+
+def test_a_form_left_open_too_long_comes_back_with_a_message(
+    app, client, create_user, login_as, monkeypatch
+):
+    import time
+
+    from itsdangerous import URLSafeTimedSerializer
+    from itsdangerous.timed import TimestampSigner
+
+    from lms.settings import set_setting
+
+    with app.app_context():
+        set_setting("core", "setup_done", True)
+        db.session.commit()
+    user = create_user(name="Before")
+    login_as(client, user)
+    client.csrf_token("/auth/profile")
+    # The page was opened nine hours ago: its token carries that time (signed
+    # here as Flask-WTF does, with the clock turned back for this one signature).
+    with client.session_transaction() as session:
+        raw = session["csrf_token"]
+    opened = int(time.time()) - 9 * 3600
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: opened)
+    token = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+    monkeypatch.undo()
+    r = client.post(
+        "/auth/profile",
+        data={"csrf_token": token, "name": "After", "username": user.username},
+        headers={"Referer": "http://localhost/auth/profile"},
+    )
+    assert r.status_code == 302 and r.headers["Location"] == "/auth/profile"
+    page = client.get("/auth/profile").get_data(as_text=True)
+    assert "open for too long" in page
+    with app.app_context():
+        assert db.session.get(User, user.id).name == "Before"
+    # Without a page to go back to, the answer is a clear 400, never a bare one.
+    r = client.post("/auth/profile", data={"csrf_token": token, "name": "After"})
+    assert r.status_code == 400 and "reload the page" in r.get_data(as_text=True)
