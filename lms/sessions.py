@@ -50,10 +50,12 @@ def load_user(cookie_id: str) -> User | None:
     user_id, _, key = cookie_id.partition(".")
     if not user_id.isdigit() or not key or len(key) > 100:
         return None
-    row = db.session.scalar(select(UserSession).where(UserSession.key_hash == _hash(key)))
-    if row is None or row.user_id != int(user_id):
-        return None
-    user = db.session.get(User, row.user_id)
+    # One statement per request: the user, if the cookie's session still exists.
+    user = db.session.scalar(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.key_hash == _hash(key), User.id == int(user_id))
+    )
     if user is None or not user.is_active:
         return None
     user.session_key = key
