@@ -61,6 +61,9 @@ REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_SECURE = False
 PERMANENT_SESSION_LIFETIME = 14 * 24 * 3600
+# A browser's sign-in ends this many days after it began, however active it
+# is; then the person signs in again.
+LMS_SESSION_DAYS = 30
 # CSRF tokens expire after this many seconds (a school day): a form left open
 # longer is refused with a message asking to send it again, not a bare error.
 WTF_CSRF_TIME_LIMIT = 8 * 3600

@@ -229,3 +229,24 @@ def test_next_after_login_accepts_only_local_paths(client, create_user, target, 
     )
     assert r.status_code == 302
     assert r.headers["Location"] == expected
+
+
+def test_a_browser_sign_in_lasts_lms_session_days(app, client, make_client, create_user):
+    from datetime import timedelta
+
+    from sqlalchemy import func, select, update
+
+    from lms.extensions import db
+    from lms.models import UserSession, utcnow
+
+    create_user(username="pat")
+    sign_in(client)
+    assert client.get("/auth/profile").status_code == 200
+    with app.app_context():
+        db.session.execute(update(UserSession).values(created_at=utcnow() - timedelta(days=31)))
+        db.session.commit()
+    assert client.get("/auth/profile").status_code == 302
+    # The next sign-in forgets the sessions that ran out.
+    sign_in(make_client())
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(UserSession)) == 1
