@@ -3,9 +3,10 @@
 Every connection must carry a login session cookie or an API token
 (``auth={"token": ...}`` or an ``Authorization: Bearer ...`` header); anonymous
 connections are refused. The user found at connect is the connection's user
-until it closes: its id is kept in the Socket.IO session and every event
-handler of an ``AuthenticatedNamespace`` runs with ``current_user`` set to it,
-whatever authenticated the connection. Each user joins the room
+until it closes: what authenticated it (the browser session or the token) is
+kept in the Socket.IO session and checked again at every event, so every event
+handler of an ``AuthenticatedNamespace`` runs with ``current_user`` set to that
+user, or anonymous once that browser signed out or the token was revoked. Each user joins the room
 ``user:<id>``, so ``emit(..., user_id=...)`` reaches all their tabs.
 Emitting goes through the Redis message queue, so a worker or another web
 process reaches clients connected anywhere. To emit only once a change is
@@ -33,14 +34,19 @@ def user_room(user_id: int) -> str:
     return f"user:{user_id}"
 
 
-def authenticate_socket(auth: Any) -> Any:
-    """Return the connecting user (session cookie or token), or None."""
-    if current_user.is_authenticated:
-        return current_user._get_current_object()
+def _socket_token(auth: Any) -> str | None:
     token = auth.get("token") if isinstance(auth, dict) else None
     if not token:
         header = request.headers.get("Authorization", "")
         token = header[7:] if header.startswith("Bearer ") else None
+    return token or None
+
+
+def authenticate_socket(auth: Any) -> Any:
+    """Return the connecting user (session cookie or token), or None."""
+    if current_user.is_authenticated:
+        return current_user._get_current_object()
+    token = _socket_token(auth)
     if token:
         from lms.auth_tokens import user_from_token
 
@@ -51,25 +57,43 @@ def authenticate_socket(auth: Any) -> Any:
     return None
 
 
-_USER_KEY = "lms_user_id"
+# What authenticated the connection: ("session", cookie id) or ("token", token).
+_CREDENTIAL_KEY = "lms_credential"
 
 
-def _remember_connection_user(user: Any, namespace: str) -> None:
+def _remember_connection_user(user: Any, namespace: str, auth: Any) -> None:
     session = get_socketio().server.get_session(request.sid, namespace=namespace)  # type: ignore[attr-defined]
-    session[_USER_KEY] = user.id
+    # A user loaded from the session cookie carries its session key; a token user does not.
+    if getattr(user, "session_key", None):
+        session[_CREDENTIAL_KEY] = ("session", user.get_id())
+    else:
+        session[_CREDENTIAL_KEY] = ("token", _socket_token(auth))
+
+
+def _connection_user(credential: tuple[str, str] | None) -> Any:
+    """Check the connection's credential again: a signed-out session or revoked token is no one."""
+    from lms.auth_tokens import user_from_token
+    from lms.sessions import load_user
+
+    kind, value = credential or ("", "")
+    if kind == "session":
+        return load_user(value)
+    if kind == "token":
+        return user_from_token(value)
+    return None
 
 
 def _restore_connection_user(namespace: str) -> None:
-    """Make the user who connected `current_user` of this event (anonymous if since disabled)."""
-    from lms.extensions import db
-    from lms.models.user import User
+    """Make the user who connected `current_user` of this event.
 
+    Anonymous if, since connecting, the account was disabled, the browser
+    signed out or the token was revoked.
+    """
     try:
         session = get_socketio().server.get_session(request.sid, namespace=namespace)  # type: ignore[attr-defined]
     except KeyError:  # the connection is already gone
         session = {}
-    user_id = session.get(_USER_KEY)
-    user = db.session.get(User, user_id) if user_id is not None else None
+    user = _connection_user(session.get(_CREDENTIAL_KEY))
     # login_user/logout_user touch only this event's throwaway copy of the
     # cookie session (manage_session=False): nothing is written back.
     if user is not None and user.is_active:
@@ -108,7 +132,7 @@ class AuthenticatedNamespace(Namespace):
         user = authenticate_socket(auth)
         if user is None:
             return False
-        _remember_connection_user(user, self.namespace)
+        _remember_connection_user(user, self.namespace, auth)
         join_room(user_room(user.id), namespace=self.namespace)
         return self.on_authenticated(user, auth)
 

@@ -219,3 +219,31 @@ def test_a_user_deactivated_after_connecting_is_anonymous_in_later_events(
         db.session.get(User, hal.id).is_deactivated = True
         db.session.commit()
     assert sio.call("whoami", namespace=whoami_namespace, timeout=5) == {"user": None}
+
+
+def test_a_connection_whose_browser_signed_out_is_anonymous_in_later_events(
+    app, make_client, create_user, socket_connect, whoami_namespace
+):
+    ida = create_user(username="ida")
+    browsers = [make_client(), make_client()]
+    sockets = []
+    for browser in browsers:
+        r = browser.submit("/auth/login", {"login": "ida", "password": DEFAULT_PASSWORD})
+        assert r.status_code == 302
+        sockets.append(
+            socket_connect(cookie=session_cookie(browser, app), namespace=whoami_namespace)
+        )
+    browsers[0].submit("/auth/logout", {})
+    # The signed-out browser's open connection is no one; the other browser's is still Ida.
+    assert sockets[0].call("whoami", namespace=whoami_namespace, timeout=5) == {"user": None}
+    assert sockets[1].call("whoami", namespace=whoami_namespace, timeout=5) == {"user": ida.id}
+
+
+def test_a_connection_whose_token_was_revoked_is_anonymous_in_later_events(
+    app, client, create_user, socket_connect, whoami_namespace
+):
+    create_user(username="jo")
+    token = _api_token(app, "jo")
+    sio = socket_connect(token=token, namespace=whoami_namespace)
+    assert client.api("POST", "/api/v1/auth/logout", token=token).status_code == 200
+    assert sio.call("whoami", namespace=whoami_namespace, timeout=5) == {"user": None}
