@@ -80,10 +80,15 @@ def quiz_app(test_config: dict[str, Any]) -> Iterator[Flask]:
 
 
 def _client(quiz_app: Flask, user: Any = None) -> FormClient:
+    from lms.sessions import new_session_key
+
     client = quiz_app.test_client()
     if user is not None:
+        with quiz_app.app_context():
+            key = new_session_key(user.id)  # a signed-in browser session, as login_as makes
+            db.session.commit()
         with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = f"{user.id}.{key}"
             session["_fresh"] = True
     return client  # type: ignore[return-value]
 
