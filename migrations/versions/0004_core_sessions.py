@@ -1,7 +1,7 @@
 """core: one row per signed-in browser (user_sessions) instead of one token per user
 
 Revision ID: 0004_core_sessions
-Revises: 0002_core_jobs
+Revises: 0003_core_permissions
 Create Date: 2026-12-01 18:40:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import lms.models.types
 
 revision = "0004_core_sessions"
-down_revision = "0002_core_jobs"
+down_revision = "0003_core_permissions"
 branch_labels = None
 depends_on = None
 
