@@ -36,6 +36,7 @@ bench: setup
 	$(PY) scripts/check_system.py wrk
 	$(PY) bench/catalog.py
 	$(PY) bench/mixed.py
+	$(PY) bench/catalog_scale.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

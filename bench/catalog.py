@@ -78,8 +78,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def seed(env: dict[str, str]) -> str:
-    """Migrate and fill the database; return the SQLAlchemy URL the app uses."""
+def seed(env: dict[str, str], courses: int = COURSES) -> str:
+    """Migrate and fill the database with `courses`; return the SQLAlchemy URL the app uses."""
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     from lms_catalog import Category, Course, CourseInstructor, Enrollment
@@ -129,7 +129,7 @@ def seed(env: dict[str, str]) -> str:
                     "rating_count": 0,
                     "owner_id": teachers[n % 20].id,
                 }
-                for n in range(COURSES)
+                for n in range(courses)
             ],
         )
         ids = [cid for (cid,) in db.session.execute(db.select(Course.id))]

@@ -194,12 +194,54 @@ def drop_leftovers(app: Flask, leftovers: Leftovers) -> None:
                     "the plugin that owns it must go first"
                 )
     with db.engine.begin() as conn:
+        tables = _drop_database_objects(conn, leftovers)
         metadata = MetaData()
-        metadata.reflect(conn, only=leftovers.tables)
+        metadata.reflect(conn, only=tables)
         metadata.drop_all(conn)  # in dependency order
         conn.execute(
             delete(Setting.__table__).where(Setting.__table__.c.namespace == leftovers.plugin)
         )
+
+
+def _drop_database_objects(conn: Any, leftovers: Leftovers) -> list[str]:
+    """Drop what a plugin's migrations made besides tables; return the tables left to drop.
+
+    A plugin may keep derived data in step with triggers, some on the core's
+    tables (the catalog's search follows users' names), full-text virtual
+    tables (SQLite FTS5) and functions (PostgreSQL). They are named with the
+    plugin's prefix; left behind, a trigger would break writes to the core's
+    tables once the plugin's are gone.
+    """
+    prefix = f"{leftovers.plugin}\\_%"
+    tables = list(leftovers.tables)
+    if conn.dialect.name == "sqlite":
+        objects = conn.exec_driver_sql(
+            "SELECT type, name FROM sqlite_master WHERE name LIKE ? ESCAPE '\\' AND "
+            "(type = 'trigger' OR sql LIKE 'CREATE VIRTUAL TABLE%')",
+            (prefix,),
+        ).all()
+        for kind, name in objects:
+            conn.exec_driver_sql(f'DROP {kind.upper()} IF EXISTS "{name}"')
+            if kind == "table":  # with its shadow tables ("<name>_data", ...)
+                tables = [t for t in tables if t != name and not t.startswith(f"{name}_")]
+        return tables
+    triggers = conn.exec_driver_sql(
+        "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE NOT t.tgisinternal AND t.tgname LIKE %s",
+        (prefix,),
+    ).all()
+    for trigger, on_table in triggers:
+        conn.exec_driver_sql(f'DROP TRIGGER IF EXISTS "{trigger}" ON "{on_table}"')
+    functions = conn.exec_driver_sql(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p "
+        "JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE n.nspname = current_schema() AND p.proname LIKE %s",
+        (prefix,),
+    ).all()
+    # Columns of the plugin's own tables may use them: drop them with the tables.
+    for (signature,) in functions:
+        conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {signature} CASCADE")
+    return tables
 
 
 def run_env() -> None:
@@ -209,22 +251,37 @@ def run_env() -> None:
     component: Component = context.config.attributes.get("lms_component") or core_component()
     version_tables = {c.version_table for c in components(current_app)}
 
+    # Full-text tables (SQLite FTS5 and their shadow tables) and tsvector
+    # columns are made and kept by a migration's SQL, never by models: left to
+    # autogenerate, they would come out as tables and columns to drop.
+    virtual: list[str] = []
+
     def include_name(name: str | None, type_: str, _parents: dict[str, Any]) -> bool:
         if type_ == "table":
+            if name and any(name == v or name.startswith(f"{v}_") for v in virtual):
+                return False
             return bool(name) and name not in version_tables and component.owns_table(name)
         return True
 
-    def include_object(
-        obj: Any, name: str | None, type_: str, reflected: bool, _other: Any
-    ) -> bool:
+    def include_object(obj: Any, name: str | None, type_: str, reflected: bool, other: Any) -> bool:
         # include_name only filters what is reflected from the database; the
         # models of other components must be left out too, or autogenerate
         # writes their tables into this component's revision.
         if type_ == "table" and not reflected:
             return bool(name) and component.owns_table(name)
+        if reflected and other is None and type_ in ("column", "index"):
+            columns = [obj] if type_ == "column" else list(obj.columns)
+            return not any(c.type.__class__.__name__ == "TSVECTOR" for c in columns)
         return True
 
     with db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            virtual += [
+                row[0]
+                for row in connection.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'"
+                )
+            ]
         context.configure(
             connection=connection,
             target_metadata=db.metadata,

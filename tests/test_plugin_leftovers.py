@@ -123,3 +123,43 @@ def test_first_revision_of_a_new_plugin_is_named_after_it(tmp_path: Path) -> Non
     second_file = (folder / "versions" / files[1]).read_text()
     assert "revision = '0002_ghost_add_notes'" in second_file
     assert "down_revision = '0001_ghost'" in second_file
+
+
+def test_drop_tables_also_drops_the_plugins_triggers_on_core_tables(app, create_user):
+    """A plugin that followed users' names with a trigger leaves users writable when dropped."""
+    from lms.extensions import db
+    from lms.models import User
+
+    user = create_user(name="Before")
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE ghost_names (id INTEGER PRIMARY KEY, name VARCHAR(80))"))
+        if conn.dialect.name == "sqlite":
+            conn.execute(text("CREATE VIRTUAL TABLE ghost_search USING fts5(name)"))
+            conn.execute(
+                text(
+                    "CREATE TRIGGER ghost_user_renamed AFTER UPDATE OF name ON users BEGIN "
+                    "INSERT INTO ghost_names (name) VALUES (NEW.name); "
+                    "INSERT INTO ghost_search (name) VALUES (NEW.name); END"
+                )
+            )
+        else:
+            conn.execute(
+                text(
+                    "CREATE FUNCTION ghost_user_renamed() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN INSERT INTO ghost_names (name) VALUES (NEW.name); RETURN NULL; "
+                    "END $$"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER ghost_user_renamed AFTER UPDATE OF name ON users "
+                    "FOR EACH ROW EXECUTE FUNCTION ghost_user_renamed()"
+                )
+            )
+    done = app.test_cli_runner().invoke(args=["lms", "drop-tables", "ghost", "--yes"])
+    assert done.exit_code == 0, done.output
+    assert not {n for n in _table_names(app) if n.startswith("ghost_")}
+    with app.app_context():
+        db.session.get(User, user.id).name = "After"
+        db.session.commit()  # the trigger went with the plugin's tables
+        assert db.session.get(User, user.id).name == "After"

@@ -132,6 +132,17 @@ def clean_database(app: Flask) -> None:
                     quoted = ", ".join(f'"{n}"' for n in names)
                     conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
             else:
+                # Full-text (FTS5) tables keep their index in shadow tables
+                # ("<name>_data", ...): emptying those directly corrupts the
+                # index, so only the virtual table itself is emptied.
+                virtual = [
+                    row[0]
+                    for row in conn.exec_driver_sql(
+                        "SELECT name FROM sqlite_master "
+                        "WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'"
+                    )
+                ]
+                names = [n for n in names if not any(n.startswith(f"{v}_") for v in virtual)]
                 conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
                 for name in names:
                     conn.exec_driver_sql(f'DELETE FROM "{name}"')

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
@@ -21,7 +21,13 @@ from lms_catalog import services, staff
 from lms_catalog.certificates import public_facts
 from lms_catalog.models import LEVELS, STATUSES, Certificate, Course, Enrollment
 from lms_catalog.roles import STAFF_ROLES
-from lms_catalog.search import PRICES, QUERY_MAX, SORTS, catalog_statement, parse_query
+from lms_catalog.search import (
+    PRICES,
+    QUERY_MAX,
+    SORTS,
+    course_page,
+    parse_query,
+)
 from lms_catalog.thumbnails import save_thumbnail, thumbnail_url
 
 blp = ApiBlueprint(
@@ -201,15 +207,32 @@ def _commit() -> None:
 # --- public catalog ------------------------------------------------------------------------------
 
 
+class CatalogPageSchema(page_schema(CourseSchema, name="CatalogCoursePage")):  # type: ignore[misc]
+    total_exact = fields.Boolean(
+        required=True,
+        metadata={"description": "False when `total` is a lower bound (a large catalog)."},
+    )
+
+
 @blp.route("/courses", methods=["GET"])
 @blp.arguments(CourseListArgs, location="query")
-@blp.response(200, page_schema(CourseSchema))
+@blp.response(200, CatalogPageSchema)
 def list_courses(args: dict[str, Any]) -> dict[str, Any]:
-    """List published courses: search, filter, sort, paginate."""
+    """List published courses: search, filter, sort, paginate (the catalog page's query)."""
     query, errors = parse_query(args)
     if errors:
         raise ApiError(422, "Some of the values are not valid.", fields=errors)
-    return page_of(catalog_statement(query), args)
+    per_page = min(args.get("per_page") or current_app.config["LMS_PER_PAGE"],
+                   current_app.config["LMS_MAX_PER_PAGE"])  # fmt: skip
+    number = args.get("page", 1)
+    page = course_page(query, number, per_page)
+    return {
+        "items": page.items,
+        "page": page.page,
+        "per_page": page.per_page,
+        "total": page.total,
+        "total_exact": page.total_exact,
+    }
 
 
 @blp.route("/categories", methods=["GET"])

@@ -18,6 +18,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -210,6 +212,24 @@ class Course(db.Model):
 
     def can_manage_staff(self, user: Any) -> bool:
         return course_permission(user, self, "manage_staff")
+
+
+# The catalog's listing, each sort and each filter read one of these partial
+# indexes of published courses (migration 0004_catalog_search); full-text search
+# lives there too (PostgreSQL: search_vector + GIN; SQLite: catalog_courses_fts).
+_PUBLISHED = text("status = 'published' AND deleted_at IS NULL")
+for _name, *_columns in (
+    ("ix_catalog_courses_newest", Course.published_at, Course.id),
+    ("ix_catalog_courses_popular", Course.enrollment_count, Course.id),
+    ("ix_catalog_courses_rating", Course.rating_average, Course.rating_count, Course.id),
+    ("ix_catalog_courses_title", func.lower(Course.title), Course.id.desc()),
+    ("ix_catalog_courses_level", Course.level, Course.published_at),
+    ("ix_catalog_courses_price", Course.price_cents, Course.published_at),
+    ("ix_catalog_courses_category", Course.category_id, Course.published_at),
+):
+    Index(_name, *_columns, postgresql_where=_PUBLISHED, sqlite_where=_PUBLISHED)
+# Whole-table: PostgreSQL keeps an indexed expression's statistics only then.
+Index("ix_catalog_courses_language", func.lower(Course.language), Course.published_at)
 
 
 class CourseSlugRedirect(db.Model):

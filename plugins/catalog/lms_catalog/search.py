@@ -1,25 +1,47 @@
 """The catalog query: filters, sorting and ranked full-text search on SQLite and PostgreSQL.
 
-PostgreSQL ranks with ``ts_rank`` over a weighted document (title, then
-subtitle and instructor names, then description and outcomes) matched by
-``websearch_to_tsquery``. SQLite has no such thing built in, so it ranks by
-where each word appears (LIKE per word, every word required). Both read the
-instructor names live from the users table, so a renamed instructor is found
-under the new name at once.
+Both databases answer the same query the same way: every word must match, each
+as a prefix (as people type), accents and case folded, ranked title first,
+then subtitle and instructor names, then description and outcomes.
+
+- PostgreSQL matches a stored, GIN-indexed ``search_vector`` (migration
+  0004_catalog_search) holding each word as written and stemmed in the course's
+  language, ranked by ``ts_rank``.
+- SQLite matches the FTS5 table ``catalog_courses_fts``, ranked by ``bm25``.
+
+Triggers keep both in step with courses, their instructors and users' names,
+so a renamed instructor is found under the new name at once.
 """
 
 from __future__ import annotations
 
-import re
+import math
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    column,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Subquery
 
 from lms.extensions import db
 from lms.models import User
 from lms.pagination import Page
+from lms_catalog.forms import LANGUAGES
 from lms_catalog.models import LEVELS, Category, Course, CourseInstructor, price_label
 from lms_catalog.roles import INSTRUCTOR
 
@@ -33,7 +55,20 @@ SORTS = {
 PRICES = ("free", "paid")
 QUERY_MAX = 200
 _MAX_TERMS = 8
-_TS_CONFIG = literal_column("'english'::regconfig")
+# Totals are counted up to this many rows (rounded up to cover the pages ahead
+# of the one shown), so a page never counts a whole large catalog.
+COUNT_STEP = 500
+COUNT_PAGES_AHEAD = 10
+
+_TEXTS = ARRAY(Text)
+_SEARCH_VECTOR = literal_column("catalog_courses.search_vector")
+_FTS = table("catalog_courses_fts", column("rowid"))
+_FTS_NAME = literal_column("catalog_courses_fts")
+_FTS_WEIGHTS = (8, 4, 4, 1)  # title, subtitle, names, body: the FTS5 table's columns
+_MARK = "\x01"
+_Searched = tuple[Select[Any], Callable[[int], Subquery]]
+# How many of the newest courses PostgreSQL checks first, per row of the window.
+_SCAN_FACTOR = 10
 
 
 @dataclass
@@ -97,72 +132,102 @@ def published() -> ColumnElement[bool]:
     return and_(Course.status == "published", Course.deleted_at.is_(None))
 
 
-def _like_escape(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def search_terms(q: str) -> list[str]:
+    """Split a search into words the way both databases' tokenizers do (letters, digits, marks)."""
+    terms: list[str] = []
+    word: list[str] = []
+    for char in q + " ":
+        if unicodedata.category(char)[0] in "LNM" or unicodedata.category(char) == "Co":
+            word.append(char)
+        elif word:
+            terms.append("".join(word))
+            word = []
+    # A run of marks alone (a stray accent) is no word to either database.
+    words = [t for t in terms if any(unicodedata.category(c)[0] in "LN" for c in t)]
+    return list(dict.fromkeys(words))[:_MAX_TERMS]
 
 
-def _sqlite_search(stmt: Select[Any], q: str) -> tuple[Select[Any], ColumnElement[Any] | None]:
-    terms = [t for t in re.findall(r"\w+", q.lower()) if t][:_MAX_TERMS]
-    if not terms:
-        return stmt, None
-    score: ColumnElement[Any] | None = None
-    for term in terms:
-        pattern = f"%{_like_escape(term)}%"
-
-        def like(column: Any, pattern: str = pattern) -> ColumnElement[bool]:
-            return func.lower(column).like(pattern, escape="\\")
-
-        by_instructor = exists(
-            select(1)
-            .select_from(CourseInstructor)
-            .join(User, User.id == CourseInstructor.user_id)
-            .where(
-                CourseInstructor.course_id == Course.id,
-                CourseInstructor.role == INSTRUCTOR,
-                like(User.name),
-            )
-        )
-        in_title, in_subtitle = like(Course.title), like(Course.subtitle)
-        in_text = or_(like(Course.description_md), like(Course.outcomes_md))
-        stmt = stmt.where(or_(in_title, in_subtitle, by_instructor, in_text))
-        term_score = (
-            case((in_title, 8), else_=0)
-            + case((in_subtitle, 4), else_=0)
-            + case((by_instructor, 4), else_=0)
-            + case((in_text, 1), else_=0)
-        )
-        score = term_score if score is None else score + term_score
-    return stmt, score
-
-
-def _postgres_search(stmt: Select[Any], q: str) -> tuple[Select[Any], ColumnElement[Any] | None]:
-    if not re.search(r"\w", q):
-        return stmt, None
-    names = (
-        select(func.coalesce(func.string_agg(User.name, " "), ""))
-        .select_from(CourseInstructor)
-        .join(User, User.id == CourseInstructor.user_id)
-        .where(CourseInstructor.course_id == Course.id, CourseInstructor.role == INSTRUCTOR)
-        .scalar_subquery()
+def _sqlite_search(stmt: Select[Any], terms: list[str], _languages: list[str]) -> _Searched:
+    # Quoting keeps FTS5's query syntax out of what people type.
+    words = [f'"{term}"' for term in terms]
+    words[-1] += "*"
+    matching = stmt.join(_FTS, _FTS.c.rowid == Course.id).where(
+        _FTS_NAME.op("MATCH")(" ".join(words))
     )
 
-    def weighted(text: Any, weight: str) -> Any:
-        # setweight() takes a "char"; a bound parameter would arrive as varchar.
-        label = literal_column(f"'{weight}'::\"char\"")
-        return func.setweight(func.to_tsvector(_TS_CONFIG, func.coalesce(text, "")), label)
+    def window(size: int) -> Subquery:
+        # FTS5 walks its matches newest first by rowid and stops at the limit.
+        # The score weighs the columns a match falls in (title 8, subtitle and
+        # names 4, text 1), read from each row alone: bm25's word statistics
+        # read every match of every word first, twice the window's cost at
+        # 50,000 courses (bench/catalog_scale.py).
+        score = sum(
+            weight * (func.instr(func.highlight(_FTS_NAME, number, _MARK, ""), _MARK) > 0)
+            for number, weight in enumerate(_FTS_WEIGHTS)
+        )
+        return (
+            matching.with_only_columns(Course.id, score.label("score"), maintain_column_froms=True)
+            .order_by(_FTS.c.rowid.desc())
+            .limit(size)
+            .subquery("ranked")
+        )
 
-    document = (
-        weighted(Course.title, "A")
-        .op("||")(weighted(Course.subtitle, "B"))
-        .op("||")(weighted(names, "B"))
-        .op("||")(weighted(Course.description_md + " " + Course.outcomes_md, "C"))
-    )
-    tsquery = func.websearch_to_tsquery(_TS_CONFIG, q)
-    return stmt.where(document.op("@@")(tsquery)), func.ts_rank(document, tsquery)
+    return matching, window
 
 
-def catalog_statement(query: CatalogQuery) -> Select[Any]:
-    """Return the SELECT of published courses matching `query`, sorted."""
+def _postgres_search(stmt: Select[Any], terms: list[str], languages: list[str]) -> _Searched:
+    # catalog_search_query() (migration 0004) folds, stems and quotes each word.
+    tsquery = func.catalog_search_query(literal(terms, _TEXTS), literal(languages, _TEXTS))
+    matches = _SEARCH_VECTOR.op("@@")(tsquery)
+
+    def window(size: int) -> Subquery:
+        # The planner cannot tell how many courses a prefix ("pract:*") matches
+        # (it assumes 2%), so the query tries both ways and runs only one:
+        # the newest courses first, which finds a common word's matches at once;
+        # only when they hold too few, the GIN index for all the matches.
+        newest = (
+            stmt.with_only_columns(Course.id, _SEARCH_VECTOR.label("doc"))
+            .order_by(Course.id.desc())
+            .limit(size * _SCAN_FACTOR)
+            .subquery("newest")
+        )
+        among_newest = (
+            select(newest.c.id, func.ts_rank(newest.c.doc, tsquery).label("score"))
+            .where(newest.c.doc.op("@@")(tsquery))
+            .order_by(newest.c.id.desc())
+            .limit(size)
+            .cte("among_newest")
+        )
+        found = select(func.count()).select_from(among_newest).scalar_subquery()
+        everywhere = (
+            stmt.where(matches)
+            .with_only_columns(Course.id, func.ts_rank(_SEARCH_VECTOR, tsquery).label("score"))
+            .order_by(Course.id.desc())
+            .limit(size)
+            .subquery("everywhere")
+        )
+        return union_all(
+            select(among_newest.c.id, among_newest.c.score).where(found >= size),
+            select(everywhere.c.id, everywhere.c.score).where(found < size),
+        ).subquery("ranked")
+
+    return stmt.where(matches), window
+
+
+def count_limit(page: int, per_page: int) -> int:
+    """Return how many rows a page counts (and a search ranks) at most: those ahead of it."""
+    return COUNT_STEP * math.ceil((page + COUNT_PAGES_AHEAD) * per_page / COUNT_STEP)
+
+
+def catalog_statement(query: CatalogQuery, page: int = 1, per_page: int = 24) -> Select[Any]:
+    """Return the SELECT of published courses matching `query`, sorted, for reading `page`.
+
+    Every word of a search must match, the last one as a prefix (people type
+    "python da" for Python for Data Science). Ranking by relevance scores a
+    window of the matches, the newest first, as large as the pages counted
+    ahead of `page`: a word that a large catalog's every course carries costs
+    no more than that window, and narrowing the search brings older courses in.
+    """
     stmt = select(Course).where(published())
     if query.category:
         stmt = stmt.join(Category, Category.id == Course.category_id).where(
@@ -176,15 +241,22 @@ def catalog_statement(query: CatalogQuery) -> Select[Any]:
         stmt = stmt.where(Course.price_cents == 0)
     elif query.price == "paid":
         stmt = stmt.where(Course.price_cents > 0)
-    rank = None
-    if query.q:
-        search = _postgres_search if db.engine.dialect.name == "postgresql" else _sqlite_search
-        stmt, rank = search(stmt, query.q)
-    order: list[Any]
+    terms = search_terms(query.q)
     sort = query.effective_sort
-    if sort == "relevance" and rank is not None:
-        order = [rank.desc(), Course.enrollment_count.desc()]
-    elif sort == "popular":
+    if terms:
+        search = _postgres_search if db.engine.dialect.name == "postgresql" else _sqlite_search
+        languages = [query.language] if query.language else [code for code, _ in LANGUAGES]
+        stmt, window_of = search(stmt, terms, languages)
+        if sort == "relevance":
+            # One row past the counted ones, so the count can tell "more".
+            window = window_of(count_limit(page, per_page) + 1)
+            return (
+                select(Course)
+                .join(window, window.c.id == Course.id)
+                .order_by(window.c.score.desc(), Course.enrollment_count.desc(), Course.id.desc())
+            )
+    order: list[Any]
+    if sort == "popular":
         order = [Course.enrollment_count.desc()]
     elif sort == "rating":
         order = [Course.rating_average.desc(), Course.rating_count.desc()]
@@ -237,19 +309,69 @@ _CARD_COLUMNS = (
 )  # fmt: skip
 
 
-def course_cards(stmt: Select[Any], page: int, per_page: int) -> Page[CourseCard]:
-    """Run a catalog_statement() for one page of cards: count, rows, instructor names."""
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    category = aliased(Category)  # the statement may already join Category to filter
+@dataclass(frozen=True)
+class CatalogPage(Page[Any]):
+    """A page of the catalog; `total` is a lower bound when `total_exact` is false."""
+
+    total_exact: bool = True
+
+
+def count_up_to(stmt: Select[Any], page: int, per_page: int) -> tuple[int, bool]:
+    """Count the rows of `stmt`, stopping past the pages ahead of `page`; say if exact.
+
+    An exact count reads every matching course on every page view, and its cost
+    grows with the catalog; a bounded one costs no more than the pages it covers.
+    """
+    limit = count_limit(page, per_page)
+    ids = stmt.order_by(None).with_only_columns(Course.id, maintain_column_froms=True)
+    counted = db.session.scalar(select(func.count()).select_from(ids.limit(limit + 1).subquery()))
+    return (counted, True) if (counted or 0) <= limit else (limit, False)
+
+
+def _page_rows(
+    query: CatalogQuery, page: int, per_page: int, shape: Callable[[Select[Any]], Select[Any]]
+) -> tuple[list[Any], int, bool]:
+    """Return one page of `query` as rows shaped by `shape`, and the (bounded) total.
+
+    The total comes with the rows, in the same statement: on PostgreSQL a
+    statement is a round trip, and a separate count was one more per page.
+    """
+    stmt = catalog_statement(query, page, per_page)
+    limit = count_limit(page, per_page)
+    if search_terms(query.q) and query.effective_sort == "relevance":
+        total: Any = func.count().over()  # the ranked window is already bounded
+    else:
+        ids = stmt.order_by(None).with_only_columns(Course.id, maintain_column_froms=True)
+        total = select(func.count()).select_from(ids.limit(limit + 1).subquery()).scalar_subquery()
     rows = db.session.execute(
-        stmt.with_only_columns(*_CARD_COLUMNS, category.name, maintain_column_froms=True)
-        .outerjoin(category, category.id == Course.category_id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        shape(stmt).add_columns(total).limit(per_page).offset((page - 1) * per_page)
     ).all()
+    if not rows:  # past the last page
+        counted, exact = count_up_to(stmt, page, per_page)
+        return [], counted, exact
+    return [row[:-1] for row in rows], min(rows[0][-1], limit), rows[0][-1] <= limit
+
+
+def course_page(query: CatalogQuery, page: int, per_page: int) -> CatalogPage:
+    """Return one page of `query` as Course objects (the API's items)."""
+    rows, total, exact = _page_rows(query, page, per_page, lambda stmt: stmt)
+    items = [row[0] for row in rows]
+    return CatalogPage(items, page=page, per_page=per_page, total=total, total_exact=exact)
+
+
+def course_cards(query: CatalogQuery, page: int, per_page: int) -> CatalogPage:
+    """Return one page of `query` as cards: count, rows, instructor names."""
+    category = aliased(Category)  # the statement may already join Category to filter
+
+    def card_columns(stmt: Select[Any]) -> Select[Any]:
+        return stmt.with_only_columns(
+            *_CARD_COLUMNS, category.name, maintain_column_froms=True
+        ).outerjoin(category, category.id == Course.category_id)
+
+    rows, total, exact = _page_rows(query, page, per_page, card_columns)
     names = instructor_names([row[0] for row in rows])
     cards = [CourseCard(*row, instructor_names=names.get(row[0], "")) for row in rows]
-    return Page(cards, page=page, per_page=per_page, total=total or 0)
+    return CatalogPage(cards, page=page, per_page=per_page, total=total, total_exact=exact)
 
 
 def instructor_names(course_ids: list[int]) -> dict[int, str]:

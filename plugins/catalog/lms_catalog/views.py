@@ -36,7 +36,6 @@ from lms_catalog.models import Course, CourseInstructor, Enrollment
 from lms_catalog.roles import INSTRUCTOR
 from lms_catalog.search import (
     SORTS,
-    catalog_statement,
     course_cards,
     parse_query,
     published,
@@ -118,7 +117,8 @@ def catalog() -> str:
             flash(message, "error")
     categories = services.category_choices()
     per_page = current_app.config["LMS_PER_PAGE"]
-    page = course_cards(catalog_statement(query), page_number(request.args.get("page")), per_page)
+    number = page_number(request.args.get("page"))
+    page = course_cards(query, number, per_page)
     return render_template(
         "catalog/catalog.html",
         page=page,
