@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from lms.testing.clients import FormClient
 from lms.testing.servers import LiveServer, SmtpSink, moto_s3_server
+from lms.testing.sockets import socketio_connect
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
@@ -325,25 +325,6 @@ def s3_storage(s3_endpoint: str) -> Any:
     return storage
 
 
-def socketio_connect(
-    server: LiveServer, *, cookie: str | None = None, token: str | None = None, namespace: str = "/"
-) -> Any:
-    """Open a real Socket.IO connection to the live server; raises ConnectionError if refused."""
-    import socketio
-
-    sio = socketio.Client(reconnection=False)
-    headers = {"Cookie": cookie} if cookie else {}
-    sio.connect(
-        server.url,
-        headers=headers,
-        auth={"token": token} if token else None,
-        namespaces=[namespace],
-        transports=["websocket"],
-        wait_timeout=5,
-    )
-    return sio
-
-
 @pytest.fixture
 def socket_connect(live_server: LiveServer) -> Iterator[Callable[..., Any]]:
     """Return connect(cookie=..., token=..., namespace=...) -> socketio.Client; all closed after."""
@@ -355,13 +336,8 @@ def socket_connect(live_server: LiveServer) -> Iterator[Callable[..., Any]]:
         return sio
 
     yield connect
-    # Each client waits up to ~3 s for the server's close frame; close them
-    # all at once rather than one after another.
-    closers = [threading.Thread(target=sio.disconnect) for sio in opened]
-    for closer in closers:
-        closer.start()
-    for closer in closers:
-        closer.join(timeout=10)
+    for sio in opened:
+        sio.disconnect()
 
 
 def session_cookie(client: FormClient, app: Flask) -> str:
