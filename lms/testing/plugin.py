@@ -19,8 +19,9 @@ from flask import Flask
 from rq import Queue, SimpleWorker
 from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
+from lms.testing import workers
 from lms.testing.clients import FormClient
 from lms.testing.servers import LiveServer, SmtpSink, moto_s3_server
 from lms.testing.sockets import socketio_connect
@@ -49,10 +50,10 @@ def lms_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def redis_url(lms_instance: Path) -> Iterator[str]:
-    """REDIS_URL when set (CI), else an embedded Redis owned by the test session."""
+    """REDIS_URL (this xdist worker's database) when set, else an embedded Redis of our own."""
     url = os.environ.get("REDIS_URL")
     if url:
-        yield url
+        yield workers.redis_worker_url(url)
         return
     from lms.redis_store import EmbeddedRedis
 
@@ -62,28 +63,21 @@ def redis_url(lms_instance: Path) -> Iterator[str]:
     server.stop()
 
 
-def _reset_postgres(url: str) -> None:
-    from flask import Config
-
-    from lms.config import database_url
-
-    cfg = Config(".")
-    cfg["DATABASE_URL"] = url
-    engine = create_engine(database_url(cfg, Path(".")))
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
 @pytest.fixture(scope="session")
-def database_url(lms_instance: Path) -> str:
-    """TEST_DATABASE_URL (emptied first) when set, else an SQLite file."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        _reset_postgres(url)
-        return url
-    return f"sqlite:///{lms_instance / 'test.sqlite3'}"
+def database_url(lms_instance: Path) -> Iterator[str]:
+    """TEST_DATABASE_URL (emptied; one database per xdist worker) when set, else SQLite."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{lms_instance / 'test.sqlite3'}"
+        return
+    url = workers.postgres_worker_url(base)
+    if url == base:
+        workers.reset_postgres_schema(url)
+        yield url
+        return
+    workers.create_postgres_database(base, url)
+    yield url
+    workers.drop_postgres_database(base, url)
 
 
 @pytest.fixture(scope="session")
@@ -94,6 +88,7 @@ def test_config(lms_instance: Path, redis_url: str, database_url: str) -> dict[s
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "SOCKETIO_ASYNC_MODE": "threading",
+        "SOCKETIO_CHANNEL": workers.socketio_channel("lms-socketio"),
         "MAIL_SERVER": None,
     }
 
