@@ -184,12 +184,12 @@ def test_watched_lessons_complete_by_their_rule(
 
 
 def test_course_progress_follows_published_lessons_in_the_worker(
-    app, school, course_with_three, create_section, create_lesson, as_user, worker
+    app, school, course_with_three, create_progress, as_user, worker
 ):
     course, lessons = course_with_three
     student, owner = as_user(school.student), as_user(school.instructor)
-    student.api("POST", f"/api/v1/lessons/{lessons[0]}/complete")
-    student.api("POST", f"/api/v1/lessons/{lessons[1]}/complete")
+    create_progress(school.student, lessons[0])
+    create_progress(school.student, lessons[1])
     assert student.api("GET", f"/api/v1/courses/{course.slug}/progress").json["progress"] == 66
 
     # A new published lesson: 2 of 4 done.
