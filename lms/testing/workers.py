@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from flask import Config
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 DEFAULT_REDIS_DATABASES = 16
 
@@ -48,7 +48,7 @@ def socketio_channel(base: str) -> str:
 # --- PostgreSQL -------------------------------------------------------------------------
 
 
-def _engine(url: str):  # noqa: ANN202 - an Engine; imported lazily by callers
+def _engine(url: str) -> Engine:
     from lms.config import database_url
 
     cfg = Config(".")
