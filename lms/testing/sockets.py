@@ -52,7 +52,8 @@ class HandshakeAwareWebSocket(websocket.WebSocket):
         try:
             self.send_close(status, reason)
             self._peer_closed.wait(timeout)
-            self.sock.shutdown(socket.SHUT_RDWR)  # wakes a reader still blocked in recv()
+            if self.sock is not None:
+                self.sock.shutdown(socket.SHUT_RDWR)  # wakes a reader still blocked in recv()
         except (OSError, websocket.WebSocketException):
             pass  # the peer is gone already
         self.shutdown()
