@@ -43,6 +43,12 @@ CHROMIUM_ARGS = [
 # --- services ---------------------------------------------------------------------
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Give the processes this xdist worker's tests start (workers, servers) its channel."""
+    if workers.worker_id():
+        os.environ["SOCKETIO_CHANNEL"] = workers.socketio_channel()
+
+
 @pytest.fixture(scope="session")
 def lms_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("instance")
@@ -88,7 +94,7 @@ def test_config(lms_instance: Path, redis_url: str, database_url: str) -> dict[s
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "SOCKETIO_ASYNC_MODE": "threading",
-        "SOCKETIO_CHANNEL": workers.socketio_channel("lms-socketio"),
+        "SOCKETIO_CHANNEL": workers.socketio_channel(),
         "MAIL_SERVER": None,
     }
 

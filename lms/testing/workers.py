@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 DEFAULT_REDIS_DATABASES = 16
+SOCKETIO_CHANNEL = "lms-socketio"  # config/defaults.py's SOCKETIO_CHANNEL
 
 
 def worker_id() -> str | None:
@@ -39,7 +40,7 @@ def worker_index() -> int:
     return int(wid.removeprefix("gw")) if wid else 0
 
 
-def socketio_channel(base: str) -> str:
+def socketio_channel(base: str = SOCKETIO_CHANNEL) -> str:
     """Return the Socket.IO pub/sub channel for this worker (the base name outside xdist)."""
     wid = worker_id()
     return f"{base}-{wid}" if wid else base
