@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ from flask import Flask
 from rq import Queue, SimpleWorker
 from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
-from sqlalchemy import inspect, text
+from sqlalchemy import MetaData, inspect, text
+from sqlalchemy.exc import SAWarning
 
 from lms.testing import workers
 from lms.testing.clients import FormClient
@@ -127,14 +129,55 @@ def clean_database(app: Flask) -> None:
         ]
         with engine.begin() as conn:
             if engine.dialect.name == "postgresql":
-                if names:
-                    quoted = ", ".join(f'"{n}"' for n in names)
-                    conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+                _empty_postgres_tables(conn, names)
             else:
                 conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
                 for name in names:
                     conn.exec_driver_sql(f'DELETE FROM "{name}"')
                 conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+_deletion_orders: dict[tuple[str, ...], list[str] | None] = {}
+
+
+def _deletion_order(conn: Any, names: list[str]) -> list[str] | None:
+    """Return `names` children first (None if foreign keys form a cycle); reflected once."""
+    key = tuple(sorted(names))
+    if key not in _deletion_orders:
+        metadata = MetaData()
+        metadata.reflect(conn, only=names)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SAWarning)  # sorted_tables warns about cycles
+            try:
+                order = [t.name for t in reversed(metadata.sorted_tables)]
+            except SAWarning:
+                order = None
+        _deletion_orders[key] = order
+    return _deletion_orders[key]
+
+
+def _empty_postgres_tables(conn: Any, names: list[str]) -> None:
+    """Delete every row, children first, and restart the sequences that moved.
+
+    A test writes a few rows to a few tables: DELETE empties them in
+    milliseconds, where TRUNCATE costs tens of milliseconds per table, full or
+    empty (new files for the table and its indexes): ~0.5 s a test.
+    """
+    if not names:
+        return
+    order = _deletion_order(conn, names)
+    if order is None:
+        quoted = ", ".join(f'"{n}"' for n in names)
+        conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        return
+    for name in order:
+        conn.execute(text(f'DELETE FROM "{name}"'))
+    conn.execute(
+        text(
+            "SELECT setval(format('%I', sequencename)::regclass, 1, false) FROM pg_sequences"
+            " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+        )
+    )
 
 
 @pytest.fixture(autouse=True)
