@@ -123,7 +123,7 @@ def test_example_plugin_install_use_and_uninstall(
         own = {k: v for k, v in env.items() if k not in ("REDIS_URL", "DATABASE_URL")}
         own.pop("LMS_INSTANCE_PATH")
         result = run(
-            [sys.executable, "-m", "pytest", str(EXAMPLE / "tests"), "-q", "-p", "no:randomly"],
+            [python, "-m", "pytest", str(EXAMPLE / "tests"), "-q", "-p", "no:randomly"],
             own,
         )
         assert " passed" in result.stdout and "failed" not in result.stdout, result.stdout
