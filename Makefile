@@ -28,9 +28,14 @@ $(NPM_STAMP): package.json package-lock.json
 run: setup
 	LMS_VERBOSE=$(V) $(PY) -m lms.launcher
 
+# The suite runs in parallel, one pytest-xdist worker per core; each worker has
+# its own database and Redis database (lms/testing/workers.py). TEST_WORKERS=1
+# (or PYTEST_ARGS="-n 0", which runs in this one process) changes that.
+TEST_WORKERS ?= auto
+
 test: setup
 	$(PY) scripts/check_system.py
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) scripts/check_system.py wrk

@@ -160,6 +160,10 @@ MAIL_TIMEOUT = 20
 SOCKETIO_ASYNC_MODE = None
 # Origins allowed to open Socket.IO connections; None = same origin only.
 SOCKETIO_CORS_ALLOWED_ORIGINS = None
+# Redis pub/sub channel that carries Socket.IO events between web processes and
+# workers. Channels are server-wide (not per Redis database): sites sharing one
+# Redis server, or parallel test workers, need different names.
+SOCKETIO_CHANNEL = "lms-socketio"
 
 # --- JSON API / OpenAPI ---------------------------------------------------------------
 API_TITLE = "LMS API"

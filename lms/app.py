@@ -127,7 +127,9 @@ def init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     # Built here because Flask-SocketIO only recognises redis:// URLs, not the
     # unix:// socket of the embedded server.
-    manager = socketio_server.RedisManager(redis_url_for(app), channel="lms-socketio")
+    manager = socketio_server.RedisManager(
+        redis_url_for(app), channel=app.config["SOCKETIO_CHANNEL"]
+    )
     SocketIO(
         app,
         client_manager=manager,

@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,34 @@ print(json.dumps({"hello_status": hello.status_code,
 """
 
 
+@pytest.fixture
+def python(tmp_path: Path) -> str:
+    """Return the interpreter of a virtualenv of this test's own that sees the project's packages.
+
+    The plugin is installed into it, not into the project's .venv, where tests
+    running in parallel would load a plugin whose tables their databases lack.
+    """
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    own = Path(
+        subprocess.run(
+            [
+                venv / "bin" / "python",
+                "-c",
+                "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
+    project = sysconfig.get_paths()["purelib"]
+    # A .pth line starting with "import" runs: the project's site-packages is
+    # added with its own .pth files (the editable installs of lms and plugins).
+    (own / "project-venv.pth").write_text(f"import site; site.addsitedir({project!r})\n")
+    return str(venv / "bin" / "python")
+
+
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         args, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=False
@@ -36,8 +65,8 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
     return result
 
 
-def plugin_names(env: dict[str, str]) -> list[str]:
-    out = run([sys.executable, "-m", "flask", "--app", "wsgi", "lms", "plugins", "--json"], env)
+def plugin_names(python: str, env: dict[str, str]) -> list[str]:
+    out = run([python, "-m", "flask", "--app", "wsgi", "lms", "plugins", "--json"], env)
     return [p["name"] for p in json.loads(out.stdout)]
 
 
@@ -47,7 +76,9 @@ def tables(db_file: Path) -> set[str]:
 
 
 @pytest.mark.slow
-def test_example_plugin_install_use_and_uninstall(tmp_path: Path, redis_url: str) -> None:
+def test_example_plugin_install_use_and_uninstall(
+    tmp_path: Path, redis_url: str, python: str
+) -> None:
     db_file = tmp_path / "hello.sqlite3"
     env = dict(
         os.environ,
@@ -57,15 +88,13 @@ def test_example_plugin_install_use_and_uninstall(tmp_path: Path, redis_url: str
         REDIS_URL=redis_url,
     )
     env.pop("TEST_DATABASE_URL", None)
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    flask = [sys.executable, "-m", "flask", "--app", "wsgi", "lms"]
+    pip = [python, "-m", "pip", "--disable-pip-version-check", "-q"]
+    flask = [python, "-m", "flask", "--app", "wsgi", "lms"]
 
-    if "hello" in plugin_names(env):  # left behind by an interrupted earlier run
-        run([*pip, "uninstall", "-y", "lms-plugin-hello"], env)
-    assert "hello" not in plugin_names(env)
+    assert "hello" not in plugin_names(python, env)
     try:
         run([*pip, "install", "--no-deps", "--no-build-isolation", str(EXAMPLE)], env)
-        assert "hello" in plugin_names(env)
+        assert "hello" in plugin_names(python, env)
 
         run([*flask, "upgrade"], env)
         assert {"hello_counters", "alembic_version_hello"} <= tables(db_file)
@@ -84,7 +113,7 @@ def test_example_plugin_install_use_and_uninstall(tmp_path: Path, redis_url: str
         )
         assert run([*flask, "hello", "count"], env).stdout.strip() == "1"
 
-        page = json.loads(run([sys.executable, "-c", PAGE_CHECK], env).stdout)
+        page = json.loads(run([python, "-c", PAGE_CHECK], env).stdout)
         assert page["hello_status"] == 200
         assert "New users since it was installed" in page["hello_body"]
         assert page["nav_has_hello"] and page["home_box"]
@@ -94,15 +123,15 @@ def test_example_plugin_install_use_and_uninstall(tmp_path: Path, redis_url: str
         own = {k: v for k, v in env.items() if k not in ("REDIS_URL", "DATABASE_URL")}
         own.pop("LMS_INSTANCE_PATH")
         result = run(
-            [sys.executable, "-m", "pytest", str(EXAMPLE / "tests"), "-q", "-p", "no:randomly"],
+            [python, "-m", "pytest", str(EXAMPLE / "tests"), "-q", "-p", "no:randomly"],
             own,
         )
         assert " passed" in result.stdout and "failed" not in result.stdout, result.stdout
     finally:
         run([*pip, "uninstall", "-y", "lms-plugin-hello"], env)
 
-    assert "hello" not in plugin_names(env)
+    assert "hello" not in plugin_names(python, env)
     run([*flask, "upgrade"], env)  # its version table is simply no longer consulted
-    page = json.loads(run([sys.executable, "-c", PAGE_CHECK], env).stdout)
+    page = json.loads(run([python, "-c", PAGE_CHECK], env).stdout)
     assert page["hello_status"] == 404
     assert not page["nav_has_hello"] and not page["home_box"]

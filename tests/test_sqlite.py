@@ -229,7 +229,8 @@ from lms.app import create_app
 from lms.extensions import csrf, db
 from lms.models import Setting
 
-config, times, go = json.loads(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
+config, times = json.loads(sys.argv[1]), int(sys.argv[2])
+go, ready = Path(sys.argv[3]), Path(sys.argv[4])
 app = create_app(config)
 
 @app.post("/counter")
@@ -242,6 +243,7 @@ def increment():
     return "ok"
 
 client = app.test_client()
+ready.touch()
 while not go.exists():  # start together with the other process
     time.sleep(0.005)
 for _ in range(times):
@@ -254,17 +256,22 @@ print("done")
 @pytest.mark.slow
 def test_two_processes_incrementing_one_row_lose_no_update(sqlite_app, sqlite_config, tmp_path):
     go = tmp_path / "go"
+    ready = [tmp_path / f"ready-{n}" for n in range(2)]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", _INCREMENTER, json.dumps(sqlite_config), "200", str(go)],
+            [sys.executable, "-c", _INCREMENTER, json.dumps(sqlite_config), "200", str(go), str(r)],
             cwd=PROJECT_ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(2)
+        for r in ready
     ]
-    time.sleep(0.2)
+    deadline = time.monotonic() + 120
+    while not all(r.exists() for r in ready):  # both have built their app
+        assert all(p.poll() is None for p in procs), "an incrementer exited early"
+        assert time.monotonic() < deadline, "the incrementers did not start"
+        time.sleep(0.01)
     go.touch()
     for proc in procs:
         out, err = proc.communicate(timeout=240)

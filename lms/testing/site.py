@@ -16,8 +16,16 @@ import requests
 
 from lms.config import PROJECT_ROOT
 
-# Settings of the test session that must not leak into the site under test.
-_SESSION_ONLY = {"REDIS_URL", "DATABASE_URL", "TEST_DATABASE_URL", "LMS_ENV", "SITE_URL"}
+# Settings of the test session that must not leak into the site under test
+# (SOCKETIO_CHANNEL: an xdist worker's; the site has a Redis of its own).
+_SESSION_ONLY = {
+    "REDIS_URL",
+    "DATABASE_URL",
+    "TEST_DATABASE_URL",
+    "LMS_ENV",
+    "SITE_URL",
+    "SOCKETIO_CHANNEL",
+}
 
 
 def start_site(

@@ -1,9 +1,12 @@
-"""Fixtures of the catalog's tests: a school past its set-up, people, courses."""
+"""Fixtures of the catalog's tests: a school past its set-up, its people.
+
+Categories, courses and enrolments come from the catalog's pytest plugin
+(lms_catalog.testing: create_category, create_course, create_enrolment).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -34,45 +37,6 @@ def instructor(create_user: Callable[..., Any]) -> Any:
 @pytest.fixture
 def student(create_user: Callable[..., Any]) -> Any:
     return create_user(role="student", name="Stu Student")
-
-
-@pytest.fixture
-def make_category(app: Flask) -> Callable[[str], SimpleNamespace]:
-    def make(name: str) -> SimpleNamespace:
-        from lms_catalog.services import create_category
-
-        from lms.extensions import db
-
-        with app.app_context():
-            category = create_category(name)
-            db.session.commit()
-            return SimpleNamespace(id=category.id, slug=category.slug, name=category.name)
-
-    return make
-
-
-@pytest.fixture
-def make_course(app: Flask) -> Callable[..., SimpleNamespace]:
-    """Return a factory: make_course(owner, title=..., status="published", **fields)."""
-
-    def make(owner: Any, title: str = "Intro to Testing", status: str = "published", **fields: Any):
-        from lms_catalog import services
-
-        from lms.extensions import db
-        from lms.models import User
-
-        fields.setdefault("description_md", f"All about {title.lower()}.")
-        with app.app_context():
-            user = db.session.get(User, owner.id)
-            course = services.create_course(user, {"title": title, **fields})
-            if status in ("pending", "published"):
-                services.submit_for_review(course, user)
-            if status == "published":
-                services.approve(course, user)
-            db.session.commit()
-            return SimpleNamespace(id=course.id, slug=course.slug, title=course.title)
-
-    return make
 
 
 @pytest.fixture

@@ -88,11 +88,13 @@ def test_course_journey_from_draft_to_certificate(
     assert "Stu Student" in page.text  # the holder shares the code on purpose
 
 
-def test_instructors_touch_only_their_own_courses(make_client, login_as, create_user, make_course):
+def test_instructors_touch_only_their_own_courses(
+    make_client, login_as, create_user, create_course
+):
     owner = create_user(role="instructor")
     other = create_user(role="instructor")
-    published = make_course(owner, "Published Course")
-    draft = make_course(owner, "Secret Draft", status="draft")
+    published = create_course(owner, "Published Course")
+    draft = create_course(owner, "Secret Draft", status="draft")
     client = login_as(make_client(), other)
 
     edit = client.api("PATCH", f"/api/v1/courses/{published.slug}", json={"title": "Mine now"})
@@ -111,9 +113,9 @@ def test_instructors_touch_only_their_own_courses(make_client, login_as, create_
 
 
 def test_students_and_guests_cannot_create_or_moderate(
-    client, make_client, login_as, student, instructor, make_course
+    client, make_client, login_as, student, instructor, create_course
 ):
-    course = make_course(instructor, status="pending")
+    course = create_course(instructor, status="pending")
     learner = login_as(make_client(), student)
     refused = learner.api("POST", "/api/v1/courses", json={"title": "My own course"})
     assert refused.status_code == 403
@@ -165,9 +167,9 @@ def test_unicode_titles_get_readable_unique_slugs(make_client, login_as, instruc
 
 
 def test_slug_stays_on_title_change_and_old_slug_redirects(
-    make_client, login_as, instructor, make_course
+    make_client, login_as, instructor, create_course
 ):
-    course = make_course(instructor, "Knots and Hitches")
+    course = create_course(instructor, "Knots and Hitches")
     client = login_as(make_client(), instructor)
     renamed = client.api("PATCH", f"/api/v1/courses/{course.slug}", json={"title": "Sailing Knots"})
     assert renamed.json["slug"] == "knots-and-hitches"  # a title change keeps the address
@@ -180,9 +182,9 @@ def test_slug_stays_on_title_change_and_old_slug_redirects(
     assert bad.status_code == 422 and "slug" in bad.json["error"]["fields"]
 
 
-def test_slug_clash_is_refused(make_client, login_as, instructor, make_course):
-    make_course(instructor, "Alpha")
-    beta = make_course(instructor, "Beta")
+def test_slug_clash_is_refused(make_client, login_as, instructor, create_course):
+    create_course(instructor, "Alpha")
+    beta = create_course(instructor, "Beta")
     client = login_as(make_client(), instructor)
     clash = client.api("PATCH", f"/api/v1/courses/{beta.slug}", json={"slug": "alpha"})
     assert clash.status_code == 422
@@ -190,9 +192,9 @@ def test_slug_clash_is_refused(make_client, login_as, instructor, make_course):
 
 
 def test_paid_course_enrolment_is_refused_until_a_payment_plugin_answers(
-    app, make_client, login_as, instructor, student, make_course
+    app, make_client, login_as, instructor, student, create_course
 ):
-    course = make_course(instructor, "Premium Pottery", price_cents=4900)
+    course = create_course(instructor, "Premium Pottery", price_cents=4900)
     client = login_as(make_client(), student)
     refused = client.api("POST", f"/api/v1/courses/{course.slug}/enroll")
     assert refused.status_code == 402
@@ -219,9 +221,9 @@ def test_paid_course_enrolment_is_refused_until_a_payment_plugin_answers(
 
 
 def test_unenrol_and_come_back_keeps_progress(
-    app, make_client, login_as, instructor, student, make_course
+    app, make_client, login_as, instructor, student, create_course
 ):
-    course = make_course(instructor)
+    course = create_course(instructor)
     client = login_as(make_client(), student)
     assert client.api("POST", f"/api/v1/courses/{course.slug}/enroll").status_code == 201
     from lms_catalog import set_course_progress
@@ -241,16 +243,16 @@ def test_unenrol_and_come_back_keeps_progress(
     assert client.get(f"/api/v1/courses/{course.slug}").json["enrollment_count"] == 1
 
 
-def test_cannot_enrol_in_a_draft(make_client, login_as, instructor, student, make_course):
-    draft = make_course(instructor, status="draft")
+def test_cannot_enrol_in_a_draft(make_client, login_as, instructor, student, create_course):
+    draft = create_course(instructor, status="draft")
     client = login_as(make_client(), student)
     assert client.api("POST", f"/api/v1/courses/{draft.slug}/enroll").status_code == 404
 
 
 def test_soft_delete_hides_and_admin_restores(
-    make_client, login_as, admin, instructor, make_course
+    make_client, login_as, admin, instructor, create_course
 ):
-    course = make_course(instructor)
+    course = create_course(instructor)
     teacher = login_as(make_client(), instructor)
     reviewer = login_as(make_client(), admin)
     assert teacher.api("DELETE", f"/api/v1/courses/{course.slug}").status_code == 204
@@ -264,8 +266,8 @@ def test_soft_delete_hides_and_admin_restores(
     assert teacher.get(f"/api/v1/courses/{course.slug}").status_code == 200
 
 
-def test_admin_unpublishes_and_features(make_client, login_as, admin, instructor, make_course):
-    course = make_course(instructor)
+def test_admin_unpublishes_and_features(make_client, login_as, admin, instructor, create_course):
+    course = create_course(instructor)
     reviewer = login_as(make_client(), admin)
     teacher = login_as(make_client(), instructor)
     assert (
@@ -285,9 +287,9 @@ def test_admin_unpublishes_and_features(make_client, login_as, admin, instructor
 
 
 def test_reject_needs_feedback_and_a_pending_course(
-    make_client, login_as, admin, instructor, make_course
+    make_client, login_as, admin, instructor, create_course
 ):
-    course = make_course(instructor, status="pending")
+    course = create_course(instructor, status="pending")
     reviewer = login_as(make_client(), admin)
     empty = reviewer.api(
         "POST", f"/api/v1/admin/courses/{course.slug}/reject", json={"feedback": "  "}
@@ -305,8 +307,8 @@ def test_reject_needs_feedback_and_a_pending_course(
     assert late.status_code == 409
 
 
-def test_submit_requires_a_description(make_client, login_as, instructor, make_course):
-    course = make_course(instructor, status="draft", description_md="")
+def test_submit_requires_a_description(make_client, login_as, instructor, create_course):
+    course = create_course(instructor, status="draft", description_md="")
     client = login_as(make_client(), instructor)
     response = client.api("POST", f"/api/v1/courses/{course.slug}/submit")
     assert response.status_code == 422
@@ -316,9 +318,9 @@ def test_submit_requires_a_description(make_client, login_as, instructor, make_c
     )
 
 
-def test_categories_are_listed(client, make_category):
-    make_category("Mathematics")
-    make_category("Art")
+def test_categories_are_listed(client, create_category):
+    create_category("Mathematics")
+    create_category("Art")
     assert [c["name"] for c in client.get("/api/v1/categories").json] == ["Art", "Mathematics"]
 
 
@@ -335,13 +337,15 @@ def test_api_is_in_the_openapi_document(client):
         assert path in paths, path
 
 
-def test_thumbnail_upload_checks_the_content(app, make_client, login_as, create_user, make_course):
+def test_thumbnail_upload_checks_the_content(
+    app, make_client, login_as, create_user, create_course
+):
     import io
 
     from PIL import Image
 
     owner = create_user(role="instructor")
-    course = make_course(owner)
+    course = create_course(owner)
     client = login_as(make_client(), owner)
     url = f"/api/v1/courses/{course.slug}/thumbnail"
     image = io.BytesIO()

@@ -13,13 +13,21 @@ def _sign_in(page, live_server, client, app) -> None:
 
 
 def test_student_searches_enrols_and_continues(
-    page, live_server, app, make_client, login_as, student, create_user, make_course, make_category
+    page,
+    live_server,
+    app,
+    make_client,
+    login_as,
+    student,
+    create_user,
+    create_course,
+    create_category,
 ):
-    science = make_category("Science")
+    science = create_category("Science")
     teacher = create_user(role="instructor", name="Rosalind Franklin")
-    make_course(teacher, "Molecules Up Close", category_id=science.id,
+    create_course(teacher, "Molecules Up Close", category_id=science.id,
                 description_md="See how **crystals** reveal molecules.")  # fmt: skip
-    make_course(teacher, "Poetry Workshop", language="fr")
+    create_course(teacher, "Poetry Workshop", language="fr")
     client = login_as(make_client(), student)
     client.get("/courses")  # the session cookie exists once a page was served
     _sign_in(page, live_server, client, app)

@@ -6,8 +6,8 @@ import pytest
 
 
 @pytest.fixture
-def completed(app, make_client, login_as, instructor, create_user, make_course):
-    course = make_course(instructor, "Cartography")
+def completed(app, make_client, login_as, instructor, create_user, create_course):
+    course = create_course(instructor, "Cartography")
     learner = create_user(name="Zoë Ørsted")
     client = login_as(make_client(), learner)
     client.api("POST", f"/api/v1/courses/{course.slug}/enroll")
@@ -22,7 +22,9 @@ def completed(app, make_client, login_as, instructor, create_user, make_course):
     return client, course, code, learner
 
 
-def test_completion_never_moves_backwards_and_certifies_once(app, instructor, student, make_course):
+def test_completion_never_moves_backwards_and_certifies_once(
+    app, instructor, student, create_course
+):
     from lms_catalog import (
         Certificate,
         certificate_issued,
@@ -34,7 +36,7 @@ def test_completion_never_moves_backwards_and_certifies_once(app, instructor, st
 
     from lms.extensions import db
 
-    course = make_course(instructor)
+    course = create_course(instructor)
     heard: list[str] = []
 
     def on_completed(enrollment, **_kwargs):
@@ -60,10 +62,10 @@ def test_completion_never_moves_backwards_and_certifies_once(app, instructor, st
     certificate_issued.disconnect(on_certificate)
 
 
-def test_progress_clamps_and_refuses_strangers(app, instructor, student, make_course):
+def test_progress_clamps_and_refuses_strangers(app, instructor, student, create_course):
     from lms_catalog import CatalogError, set_course_progress
 
-    course = make_course(instructor)
+    course = create_course(instructor)
     with app.app_context(), pytest.raises(CatalogError):
         set_course_progress(student.id, course.id, 50)
 

@@ -61,10 +61,10 @@ def test_an_application_notifies_the_admins(app, make_client, login_as, create_u
     assert note.link == "/auth/admin/applications"
 
 
-def test_a_certificate_notifies_its_holder(app, make_client, login_as, create_user, make_course):
+def test_a_certificate_notifies_its_holder(app, make_client, login_as, create_user, create_course):
     teacher = create_user(role="instructor")
     learner = create_user(name="Ada")
-    course = make_course(teacher, "Knots")
+    course = create_course(teacher, "Knots")
     login_as(make_client(), learner).api("POST", f"/api/v1/courses/{course.slug}/enroll")
     from lms_catalog import set_course_progress
 

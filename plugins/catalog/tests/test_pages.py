@@ -7,12 +7,14 @@ import io
 from PIL import Image
 
 
-def test_catalog_page_lists_courses_and_says_what_to_do_when_empty(client, instructor, make_course):
+def test_catalog_page_lists_courses_and_says_what_to_do_when_empty(
+    client, instructor, create_course
+):
     empty = client.get("/courses")
     assert empty.status_code == 200
     assert "No courses yet" in empty.text
-    make_course(instructor, "Watercolour Basics", subtitle="Paint with light")
-    make_course(instructor, "Hidden Draft", status="draft")
+    create_course(instructor, "Watercolour Basics", subtitle="Paint with light")
+    create_course(instructor, "Hidden Draft", status="draft")
     page = client.get("/courses")
     assert "Watercolour Basics" in page.text and "Paint with light" in page.text
     assert "Hidden Draft" not in page.text
@@ -21,8 +23,8 @@ def test_catalog_page_lists_courses_and_says_what_to_do_when_empty(client, instr
     assert client.get("/courses?level=expert&sort=nope").status_code == 200
 
 
-def test_home_page_shows_featured_and_newest(app, client, instructor, make_course):
-    course = make_course(instructor, "Star Gazing")
+def test_home_page_shows_featured_and_newest(app, client, instructor, create_course):
+    course = create_course(instructor, "Star Gazing")
     from lms_catalog import Course
 
     from lms.extensions import db
@@ -37,8 +39,8 @@ def test_home_page_shows_featured_and_newest(app, client, instructor, make_cours
     assert "&lt;link" not in home.text and "&lt;section" not in home.text
 
 
-def test_course_page_call_to_action(app, make_client, login_as, instructor, student, make_course):
-    course = make_course(
+def test_course_page_call_to_action(app, make_client, login_as, instructor, student, create_course):
+    course = create_course(
         instructor,
         "Knitting",
         description_md="Needles <script>alert(1)</script>\n\n```python\nprint('knit')\n```",
@@ -70,9 +72,9 @@ def test_course_page_call_to_action(app, make_client, login_as, instructor, stud
 
 
 def test_draft_course_page_is_404_to_guests_and_shows_feedback_to_staff(
-    app, make_client, login_as, admin, instructor, student, make_course
+    app, make_client, login_as, admin, instructor, student, create_course
 ):
-    course = make_course(instructor, "Draft Thing", status="pending")
+    course = create_course(instructor, "Draft Thing", status="pending")
     reviewer = login_as(make_client(), admin)
     rejected = reviewer.submit(
         f"/admin/catalog/courses/{course.slug}/reject",
@@ -89,8 +91,8 @@ def test_draft_course_page_is_404_to_guests_and_shows_feedback_to_staff(
     assert "Please add a syllabus." in teacher.get(f"/courses/{course.slug}/edit").text
 
 
-def test_moderation_queue_approves(make_client, login_as, admin, instructor, make_course):
-    course = make_course(instructor, "Pending Pottery", status="pending")
+def test_moderation_queue_approves(make_client, login_as, admin, instructor, create_course):
+    course = create_course(instructor, "Pending Pottery", status="pending")
     reviewer = login_as(make_client(), admin)
     queue = reviewer.get("/admin/catalog/moderation")
     assert "Pending Pottery" in queue.text
@@ -161,11 +163,11 @@ def test_instructor_creates_and_edits_a_course_with_a_thumbnail(
 
 
 def test_instructor_cannot_edit_another_instructors_course_page(
-    make_client, login_as, create_user, make_course
+    make_client, login_as, create_user, create_course
 ):
     owner = create_user(role="instructor")
     other = create_user(role="instructor")
-    course = make_course(owner)
+    course = create_course(owner)
     client = login_as(make_client(), other)
     assert client.get(f"/courses/{course.slug}/edit").status_code == 403
     assert client.get(f"/teach/courses/{course.slug}/students").status_code == 403
@@ -177,9 +179,9 @@ def test_instructor_cannot_edit_another_instructors_course_page(
 
 
 def test_student_dashboard_and_instructor_students_export(
-    app, make_client, login_as, create_user, instructor, make_course
+    app, make_client, login_as, create_user, instructor, create_course
 ):
-    course = make_course(instructor, "Chess Openings")
+    course = create_course(instructor, "Chess Openings")
     learner = create_user(name="=HYPERLINK(evil)")
     client = login_as(make_client(), learner)
     assert "You have not enrolled in a course yet" in client.get("/my/courses").text
@@ -218,8 +220,8 @@ def test_admin_manages_categories(make_client, login_as, admin, instructor):
     assert teacher.get("/admin/catalog/categories").status_code == 403
 
 
-def test_admin_restores_a_deleted_course(make_client, login_as, admin, instructor, make_course):
-    course = make_course(instructor, "Gone Soon")
+def test_admin_restores_a_deleted_course(make_client, login_as, admin, instructor, create_course):
+    course = create_course(instructor, "Gone Soon")
     teacher = login_as(make_client(), instructor)
     teacher.submit(f"/courses/{course.slug}/delete", page=f"/courses/{course.slug}/edit")
     assert make_client().get(f"/courses/{course.slug}").status_code == 404
@@ -233,9 +235,9 @@ def test_admin_restores_a_deleted_course(make_client, login_as, admin, instructo
 
 
 def test_staff_are_offered_edit_and_preview_not_enrolment(
-    make_client, login_as, instructor, student, make_course
+    make_client, login_as, instructor, student, create_course
 ):
-    course = make_course(instructor, "Own Course")
+    course = create_course(instructor, "Own Course")
     teacher = login_as(make_client(), instructor)
     page = teacher.get(f"/courses/{course.slug}").text
     assert "Enrol for free" not in page

@@ -7,10 +7,10 @@ from lms.settings import set_setting
 
 
 def test_prices_show_the_site_currency_on_cards_and_the_course_page(
-    app, make_client, instructor, make_course
+    app, make_client, instructor, create_course
 ):
-    course = make_course(instructor, "Paid Pottery", price_cents=1900)
-    make_course(instructor, "Free Folk Songs")
+    course = create_course(instructor, "Paid Pottery", price_cents=1900)
+    create_course(instructor, "Free Folk Songs")
     guest = make_client()
     catalog = guest.get("/courses").text
     assert "$19.00" in catalog and "Free" in catalog

@@ -8,11 +8,11 @@ def _slugs(response) -> list[str]:
     return [c["slug"] for c in response.json["items"]]
 
 
-def test_search_ranks_title_matches_above_description_matches(client, create_user, make_course):
+def test_search_ranks_title_matches_above_description_matches(client, create_user, create_course):
     teacher = create_user(role="instructor", name="Grace Hopper")
-    make_course(teacher, "Cooking Basics", description_md="Knife skills, then a volcano cake.")
-    make_course(teacher, "Volcanoes of the World", description_md="Lava, ash and plates.")
-    make_course(teacher, "Gardening", description_md="Soil and seeds.")
+    create_course(teacher, "Cooking Basics", description_md="Knife skills, then a volcano cake.")
+    create_course(teacher, "Volcanoes of the World", description_md="Lava, ash and plates.")
+    create_course(teacher, "Gardening", description_md="Soil and seeds.")
     # Title matches rank above description matches on both databases.
     assert _slugs(client.get("/api/v1/courses?q=volcano")) == [
         "volcanoes-of-the-world",
@@ -22,15 +22,15 @@ def test_search_ranks_title_matches_above_description_matches(client, create_use
     assert _slugs(client.get("/api/v1/courses?q=seeds")) == ["gardening"]
 
 
-def test_search_finds_courses_by_instructor_name(client, create_user, make_course):
-    make_course(create_user(role="instructor", name="Marie Curie"), "Radioactivity")
-    make_course(create_user(role="instructor", name="Isaac Newton"), "Optics")
+def test_search_finds_courses_by_instructor_name(client, create_user, create_course):
+    create_course(create_user(role="instructor", name="Marie Curie"), "Radioactivity")
+    create_course(create_user(role="instructor", name="Isaac Newton"), "Optics")
     assert _slugs(client.get("/api/v1/courses?q=curie")) == ["radioactivity"]
 
 
-def test_search_needs_every_word_and_ignores_odd_input(client, instructor, make_course):
-    make_course(instructor, "Python Basics", description_md="Loops and functions.")
-    make_course(instructor, "Python Web", description_md="Flask and templates.")
+def test_search_needs_every_word_and_ignores_odd_input(client, instructor, create_course):
+    create_course(instructor, "Python Basics", description_md="Loops and functions.")
+    create_course(instructor, "Python Web", description_md="Flask and templates.")
     assert _slugs(client.get("/api/v1/courses?q=python flask")) == ["python-web"]
     for odd in ("%", "_", "'; drop table users; --", "\\", "ünïcödé", "&&&", '"python'):
         response = client.get("/api/v1/courses", query_string={"q": odd})
@@ -40,12 +40,12 @@ def test_search_needs_every_word_and_ignores_odd_input(client, instructor, make_
 
 
 def test_filters_by_category_level_language_and_price(
-    client, instructor, make_course, make_category
+    client, instructor, create_course, create_category
 ):
-    maths = make_category("Mathematics")
-    make_course(instructor, "Algebra", category_id=maths.id, level="beginner")
-    make_course(instructor, "Topology", category_id=maths.id, level="advanced", price_cents=900)
-    make_course(instructor, "Grammaire", language="fr")
+    maths = create_category("Mathematics")
+    create_course(instructor, "Algebra", category_id=maths.id, level="beginner")
+    create_course(instructor, "Topology", category_id=maths.id, level="advanced", price_cents=900)
+    create_course(instructor, "Grammaire", language="fr")
     assert set(_slugs(client.get("/api/v1/courses?category=mathematics"))) == {
         "algebra",
         "topology",
@@ -60,9 +60,9 @@ def test_filters_by_category_level_language_and_price(
     assert {"level", "price", "sort"} <= set(bad.json["error"]["fields"])
 
 
-def test_sorting_and_pagination(app, client, instructor, make_course):
+def test_sorting_and_pagination(app, client, instructor, create_course):
     for title in ("Banana", "apple", "Cherry"):
-        make_course(instructor, title)
+        create_course(instructor, title)
     from lms_catalog import Course, set_course_rating
 
     from lms.extensions import db
@@ -84,8 +84,8 @@ def test_sorting_and_pagination(app, client, instructor, make_course):
     assert client.get("/api/v1/courses?page=99").json["items"] == []
 
 
-def test_only_published_courses_are_listed(client, instructor, make_course):
-    make_course(instructor, "Live Course")
-    make_course(instructor, "Draft Course", status="draft")
-    make_course(instructor, "Pending Course", status="pending")
+def test_only_published_courses_are_listed(client, instructor, create_course):
+    create_course(instructor, "Live Course")
+    create_course(instructor, "Draft Course", status="draft")
+    create_course(instructor, "Pending Course", status="pending")
     assert _slugs(client.get("/api/v1/courses")) == ["live-course"]

@@ -12,7 +12,7 @@ from lms.models import User
 
 
 @pytest.fixture
-def team(app, create_user, make_course) -> Any:
+def team(app, create_user, create_course) -> Any:
     """A draft course owned by Olga, co-taught by Ivan, with Tara as teaching assistant."""
     from lms_catalog import ASSISTANT, INSTRUCTOR, add_staff, get_course
 
@@ -20,7 +20,7 @@ def team(app, create_user, make_course) -> Any:
     co = create_user(role="instructor", name="Ivan Coinstructor")
     ta = create_user(role="student", name="Tara Assistant")
     outsider = create_user(role="instructor", name="Otto Outsider")
-    course = make_course(owner, "Team Taught", status="draft")
+    course = create_course(owner, "Team Taught", status="draft")
     with app.app_context():
         stored = get_course(course.id)
         boss = db.session.get(User, owner.id)
@@ -285,13 +285,13 @@ def test_course_permission_answers_for_every_role(app, team, create_user) -> Non
 
 
 def test_a_granted_role_moderates_courses_without_being_admin(
-    app, make_client, login_as, create_user, make_course
+    app, make_client, login_as, create_user, create_course
 ) -> None:
     from lms.permissions import grant
 
     reviewer = create_user(role="instructor")
     author = create_user(role="instructor")
-    make_course(author, "Waiting Course", status="pending")
+    create_course(author, "Waiting Course", status="pending")
     client = login_as(make_client(), reviewer)
     assert client.get("/admin/catalog/moderation").status_code == 403
     assert client.api("GET", "/api/v1/admin/courses?status=pending").status_code == 403

@@ -120,7 +120,7 @@ def test_instructor_to_certificate_over_the_api(app, school, as_user, pdf):
     assert "not valid" not in page.get_data(as_text=True)
 
 
-def test_refusals(app, school, as_user, pdf):
+def test_refusals(app, school, as_user, pdf, time_machine):
     teacher = as_user(school.instructor)
     slug, lessons = _build_course(teacher, pdf)
     preview, locked, file_lesson = lessons[0], lessons[1], lessons[3]
@@ -158,6 +158,7 @@ def test_refusals(app, school, as_user, pdf):
 
     # An expired signed file URL is refused.
     student.api("POST", f"/api/v1/courses/{slug}/enroll")
+    time_machine.move_to(time.time())  # from now on, a clock this test can move forward
     saved = app.config["LESSONS_FILE_URL_EXPIRES"]
     app.config["LESSONS_FILE_URL_EXPIRES"] = 1
     try:
@@ -165,5 +166,5 @@ def test_refusals(app, school, as_user, pdf):
     finally:
         app.config["LESSONS_FILE_URL_EXPIRES"] = saved
     assert student.get(url).status_code == 200
-    time.sleep(2.1)
+    time_machine.shift(2)  # the clock, not the test, waits out the expiry
     assert student.get(url).status_code == 403

@@ -6,16 +6,16 @@ import pytest
 
 
 @pytest.fixture
-def published(school, make_course, make_section, make_lesson, pdf):
-    course = make_course(school.instructor)
-    section = make_section(course)
+def published(school, create_course, create_section, create_lesson, pdf):
+    course = create_course(school.instructor)
+    section = create_section(course)
     return {
         "course": course,
         "section": section,
-        "preview": make_lesson(section, "Preview", free_preview=True),
-        "locked": make_lesson(section, "Locked"),
-        "file": make_lesson(section, "Handout", type="file", file=pdf),
-        "draft": make_lesson(section, "Draft", status="draft"),
+        "preview": create_lesson(section, "Preview", free_preview=True),
+        "locked": create_lesson(section, "Locked"),
+        "file": create_lesson(section, "Handout", type="file", file=pdf),
+        "draft": create_lesson(section, "Draft", status="draft"),
     }
 
 
@@ -47,8 +47,8 @@ def test_guest_needs_to_sign_in_for_locked_content(published, as_user):
     assert page.status_code == 403 and "Sign in and enrol" in page.get_data(as_text=True)
 
 
-def test_enrolled_student_sees_content_and_file(school, published, as_user, enrol):
-    enrol(school.student, published["course"])
+def test_enrolled_student_sees_content_and_file(school, published, as_user, create_enrolment):
+    create_enrolment(school.student, published["course"])
     api = as_user(school.student)
     assert api.api("GET", f"/api/v1/lessons/{published['locked']}").status_code == 200
     r = api.api("GET", f"/api/v1/lessons/{published['file']}")
@@ -57,9 +57,9 @@ def test_enrolled_student_sees_content_and_file(school, published, as_user, enro
 
 
 def test_drafts_are_404_to_everyone_but_staff(
-    school, published, make_course, make_section, as_user, enrol
+    school, published, create_course, create_section, as_user, create_enrolment
 ):
-    enrol(school.student, published["course"])
+    create_enrolment(school.student, published["course"])
     for who in (None, school.student, school.other_instructor):
         client = as_user(who)
         assert client.api("GET", f"/api/v1/lessons/{published['draft']}").status_code == 404
@@ -67,8 +67,8 @@ def test_drafts_are_404_to_everyone_but_staff(
     for who in (school.instructor, school.admin):
         assert as_user(who).api("GET", f"/api/v1/lessons/{published['draft']}").status_code == 200
 
-    draft_course = make_course(school.instructor, status="draft")
-    section = make_section(draft_course)
+    draft_course = create_course(school.instructor, status="draft")
+    section = create_section(draft_course)
     for who in (None, school.student, school.other_instructor):
         client = as_user(who)
         assert client.api("GET", f"/api/v1/courses/{draft_course.slug}/sections").status_code == 404
@@ -112,8 +112,8 @@ def test_instructor_cannot_touch_another_instructors_course(school, published, a
     assert r.json["title"] == "Locked"
 
 
-def test_students_cannot_edit(school, published, as_user, enrol):
-    enrol(school.student, published["course"])
+def test_students_cannot_edit(school, published, as_user, create_enrolment):
+    create_enrolment(school.student, published["course"])
     api = as_user(school.student)
     r = api.api("PATCH", f"/api/v1/lessons/{published['locked']}", json={"title": "x"})
     assert r.status_code == 403

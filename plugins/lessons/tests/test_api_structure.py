@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 
-def test_instructor_builds_sections_and_lessons(school, make_course, as_user):
-    course = make_course(school.instructor, status="draft")
+def test_instructor_builds_sections_and_lessons(school, create_course, as_user):
+    course = create_course(school.instructor, status="draft")
     api = as_user(school.instructor)
     r = api.api("POST", f"/api/v1/courses/{course.slug}/sections", json={"title": "Basics"})
     assert r.status_code == 201, r.json
@@ -34,9 +34,9 @@ def test_instructor_builds_sections_and_lessons(school, make_course, as_user):
     assert r.json["items"][0]["lessons"][0]["title"] == "Intro"
 
 
-def test_markdown_is_sanitised_and_code_highlighted(school, make_course, make_section, as_user):
-    course = make_course(school.instructor)
-    section = make_section(course)
+def test_markdown_is_sanitised_and_code_highlighted(school, create_course, create_section, as_user):
+    course = create_course(school.instructor)
+    section = create_section(course)
     api = as_user(school.instructor)
     md = (
         "<script>alert(1)</script>\n\n[x](javascript:alert(1))\n\n"
@@ -53,10 +53,10 @@ def test_markdown_is_sanitised_and_code_highlighted(school, make_course, make_se
 
 
 def test_bad_input_is_refused_with_clear_messages_and_changes_nothing(
-    school, make_course, make_section, as_user
+    school, create_course, create_section, as_user
 ):
-    course = make_course(school.instructor)
-    section = make_section(course)
+    course = create_course(school.instructor)
+    section = create_section(course)
     api = as_user(school.instructor)
     url = f"/api/v1/sections/{section}/lessons"
     cases = [
@@ -86,9 +86,9 @@ def test_bad_input_is_refused_with_clear_messages_and_changes_nothing(
     assert api.api("GET", url).json["total"] == 0  # nothing was created
 
 
-def test_unicode_titles_round_trip(school, make_course, make_section, as_user):
-    course = make_course(school.instructor)
-    section = make_section(course)
+def test_unicode_titles_round_trip(school, create_course, create_section, as_user):
+    course = create_course(school.instructor)
+    section = create_section(course)
     api = as_user(school.instructor)
     title = "Ünïcödé — درس ١ 🌱"
     r = api.api(
@@ -97,11 +97,13 @@ def test_unicode_titles_round_trip(school, make_course, make_section, as_user):
     assert r.status_code == 201 and r.json["title"] == title
 
 
-def test_reorder_lessons_and_sections(school, make_course, make_section, make_lesson, as_user):
-    course = make_course(school.instructor)
-    s1, s2 = make_section(course, "One"), make_section(course, "Two")
-    a, b, c = (make_lesson(s1, t) for t in ("A", "B", "C"))
-    d = make_lesson(s2, "D")
+def test_reorder_lessons_and_sections(
+    school, create_course, create_section, create_lesson, as_user
+):
+    course = create_course(school.instructor)
+    s1, s2 = create_section(course, "One"), create_section(course, "Two")
+    a, b, c = (create_lesson(s1, t) for t in ("A", "B", "C"))
+    d = create_lesson(s2, "D")
     api = as_user(school.instructor)
 
     r = api.api("POST", f"/api/v1/sections/{s1}/lessons/reorder", json={"ids": [c, a, b]})
@@ -141,22 +143,22 @@ def test_reorder_lessons_and_sections(school, make_course, make_section, make_le
 
 
 def test_lesson_of_another_course_cannot_be_pulled_in(
-    school, make_course, make_section, make_lesson, as_user
+    school, create_course, create_section, create_lesson, as_user
 ):
-    mine = make_course(school.instructor)
-    theirs = make_course(school.other_instructor)
-    s_mine, s_theirs = make_section(mine), make_section(theirs)
-    foreign = make_lesson(s_theirs, "Theirs")
+    mine = create_course(school.instructor)
+    theirs = create_course(school.other_instructor)
+    s_mine, s_theirs = create_section(mine), create_section(theirs)
+    foreign = create_lesson(s_theirs, "Theirs")
     r = as_user(school.instructor).api(
         "POST", f"/api/v1/sections/{s_mine}/lessons/reorder", json={"ids": [foreign]}
     )
     assert r.status_code == 422
 
 
-def test_rename_and_delete(school, make_course, make_section, make_lesson, as_user):
-    course = make_course(school.instructor)
-    section = make_section(course)
-    lesson = make_lesson(section)
+def test_rename_and_delete(school, create_course, create_section, create_lesson, as_user):
+    course = create_course(school.instructor)
+    section = create_section(course)
+    lesson = create_lesson(section)
     api = as_user(school.instructor)
     assert (
         api.api("PATCH", f"/api/v1/sections/{section}", json={"title": "Renamed"}).json["title"]
@@ -169,9 +171,9 @@ def test_rename_and_delete(school, make_course, make_section, make_lesson, as_us
     assert api.api("GET", f"/api/v1/courses/{course.slug}/sections").json["total"] == 0
 
 
-def test_type_cannot_change(school, make_course, make_section, make_lesson, as_user):
-    course = make_course(school.instructor)
-    lesson = make_lesson(make_section(course))
+def test_type_cannot_change(school, create_course, create_section, create_lesson, as_user):
+    course = create_course(school.instructor)
+    lesson = create_lesson(create_section(course))
     r = as_user(school.instructor).api("PATCH", f"/api/v1/lessons/{lesson}", json={"type": "file"})
     assert r.status_code == 422 and "type" in r.json["error"]["fields"]
 

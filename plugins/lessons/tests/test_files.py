@@ -11,10 +11,10 @@ import pytest
 
 
 @pytest.fixture
-def file_lesson(school, make_course, make_section, make_lesson):
-    course = make_course(school.instructor)
-    section = make_section(course)
-    return course, make_lesson(section, "Handout", type="file", status="draft")
+def file_lesson(school, create_course, create_section, create_lesson):
+    course = create_course(school.instructor)
+    section = create_section(course)
+    return course, create_lesson(section, "Handout", type="file", status="draft")
 
 
 def upload(client, lesson_id, data: bytes, name: str):
@@ -35,7 +35,7 @@ def docx_bytes() -> bytes:
     return out.getvalue()
 
 
-def test_upload_pdf_then_publish_and_download(school, file_lesson, as_user, enrol, pdf):
+def test_upload_pdf_then_publish_and_download(school, file_lesson, as_user, create_enrolment, pdf):
     course, lesson = file_lesson
     owner = as_user(school.instructor)
     r = upload(owner, lesson, pdf, "Week 1 — Notes.PDF")
@@ -47,7 +47,7 @@ def test_upload_pdf_then_publish_and_download(school, file_lesson, as_user, enro
         == 200
     )
 
-    enrol(school.student, course)
+    create_enrolment(school.student, course)
     student = as_user(school.student)
     r = student.api("GET", f"/api/v1/lessons/{lesson}/file")
     assert r.status_code == 200
@@ -94,14 +94,14 @@ def test_oversize_files_are_refused(app, school, file_lesson, as_user, pdf):
 
 
 def test_missing_file_and_wrong_lesson_type(
-    school, make_course, make_section, make_lesson, as_user, pdf
+    school, create_course, create_section, create_lesson, as_user, pdf
 ):
-    course = make_course(school.instructor)
-    section = make_section(course)
-    text = make_lesson(section, "Text")
+    course = create_course(school.instructor)
+    section = create_section(course)
+    text = create_lesson(section, "Text")
     owner = as_user(school.instructor)
     assert upload(owner, text, pdf, "x.pdf").status_code == 409
-    file_lesson = make_lesson(section, "File", type="file", status="draft")
+    file_lesson = create_lesson(section, "File", type="file", status="draft")
     r = owner.post(
         f"/api/v1/lessons/{file_lesson}/file",
         data={},
@@ -155,12 +155,21 @@ def test_a_rolled_back_lesson_deletion_keeps_its_file(app, school, file_lesson, 
 
 
 def test_expired_or_tampered_signed_url_is_refused(
-    app, school, make_course, make_section, make_lesson, as_user, enrol, pdf
+    app,
+    school,
+    create_course,
+    create_section,
+    create_lesson,
+    as_user,
+    create_enrolment,
+    pdf,
+    time_machine,
 ):
-    course = make_course(school.instructor)
-    lesson = make_lesson(make_section(course), "Handout", type="file", file=pdf)
-    enrol(school.student, course)
+    course = create_course(school.instructor)
+    lesson = create_lesson(create_section(course), "Handout", type="file", file=pdf)
+    create_enrolment(school.student, course)
     student = as_user(school.student)
+    time_machine.move_to(time.time())  # from now on, a clock this test can move forward
     saved = app.config["LESSONS_FILE_URL_EXPIRES"]
     app.config["LESSONS_FILE_URL_EXPIRES"] = 1
     try:
@@ -170,7 +179,7 @@ def test_expired_or_tampered_signed_url_is_refused(
     assert student.get(url).status_code == 200
     tampered = url.replace("sig=", "sig=0")
     assert student.get(tampered).status_code == 403
-    time.sleep(2.1)
+    time_machine.shift(2)  # the clock, not the test, waits out the expiry
     r = student.get(url)
     assert r.status_code == 403 and b"expired" in r.data
     # Someone without access who got hold of a URL's key cannot sign one themselves.

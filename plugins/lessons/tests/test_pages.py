@@ -16,14 +16,14 @@ def _text(response) -> str:
 
 
 def test_lesson_page_has_content_navigation_and_checkmarks(
-    school, make_course, make_section, make_lesson, enrol, as_user
+    school, create_course, create_section, create_lesson, create_enrolment, as_user
 ):
-    course = make_course(school.instructor, title="Botany")
-    s1, s2 = make_section(course, "Roots"), make_section(course, "Leaves")
-    first = make_lesson(s1, "What roots do", markdown="Roots **drink** water.")
-    second = make_lesson(s2, "Photosynthesis", markdown="Light ```becomes``` sugar.")
-    make_lesson(s2, "Unfinished", status="draft")
-    enrol(school.student, course)
+    course = create_course(school.instructor, title="Botany")
+    s1, s2 = create_section(course, "Roots"), create_section(course, "Leaves")
+    first = create_lesson(s1, "What roots do", markdown="Roots **drink** water.")
+    second = create_lesson(s2, "Photosynthesis", markdown="Light ```becomes``` sugar.")
+    create_lesson(s2, "Unfinished", status="draft")
+    create_enrolment(school.student, course)
     student = as_user(school.student)
 
     page = _text(student.get(f"/lessons/{first}"))
@@ -44,17 +44,17 @@ def test_lesson_page_has_content_navigation_and_checkmarks(
 
 
 def test_locked_lesson_page_says_how_to_get_in(
-    school, make_course, make_section, make_lesson, as_user
+    school, create_course, create_section, create_lesson, as_user
 ):
-    course = make_course(school.instructor, title="Botany")
-    lesson = make_lesson(make_section(course), "Secret garden", markdown="The hidden text.")
+    course = create_course(school.instructor, title="Botany")
+    lesson = create_lesson(create_section(course), "Secret garden", markdown="The hidden text.")
     r = as_user(school.student).get(f"/lessons/{lesson}")
     assert r.status_code == 403
     assert "The hidden text" not in _text(r) and "enrol" in _text(r)
 
 
-def test_editor_builds_a_course_without_javascript(school, make_course, as_user, pdf):
-    course = make_course(school.instructor, status="draft")
+def test_editor_builds_a_course_without_javascript(school, create_course, as_user, pdf):
+    course = create_course(school.instructor, status="draft")
     owner = as_user(school.instructor)
     editor = f"/courses/{course.slug}/curriculum"
     assert "No sections yet" in _text(owner.get(editor))
@@ -118,10 +118,10 @@ def test_editor_builds_a_course_without_javascript(school, make_course, as_user,
 
 
 def test_publishing_without_content_is_refused_in_the_editor(
-    school, make_course, make_section, make_lesson, as_user
+    school, create_course, create_section, create_lesson, as_user
 ):
-    course = make_course(school.instructor)
-    lesson = make_lesson(make_section(course), "Empty", status="draft", markdown="")
+    course = create_course(school.instructor)
+    lesson = create_lesson(create_section(course), "Empty", status="draft", markdown="")
     owner = as_user(school.instructor)
     r = owner.submit(
         f"/lessons/{lesson}/edit", {"title": "Empty", "status": "published", "content-markdown": ""}
@@ -133,11 +133,11 @@ def test_publishing_without_content_is_refused_in_the_editor(
 
 
 def test_keyboard_buttons_move_lessons_and_sections(
-    school, make_course, make_section, make_lesson, as_user
+    school, create_course, create_section, create_lesson, as_user
 ):
-    course = make_course(school.instructor)
-    s1, s2 = make_section(course, "One"), make_section(course, "Two")
-    a, b = make_lesson(s1, "A"), make_lesson(s1, "B")
+    course = create_course(school.instructor)
+    s1, s2 = create_section(course, "One"), create_section(course, "Two")
+    a, b = create_lesson(s1, "A"), create_lesson(s1, "B")
     owner = as_user(school.instructor)
     editor = f"/courses/{course.slug}/curriculum"
 
@@ -166,14 +166,14 @@ def test_keyboard_buttons_move_lessons_and_sections(
 
 
 def test_course_syllabus_hook_uses_few_statements(
-    app, school, make_course, make_section, make_lesson, enrol
+    app, school, create_course, create_section, create_lesson, create_enrolment
 ):
-    course = make_course(school.instructor)
+    course = create_course(school.instructor)
     for s in range(4):
-        section = make_section(course, f"Section {s}")
+        section = create_section(course, f"Section {s}")
         for n in range(6):
-            make_lesson(section, f"Lesson {s}.{n}", free_preview=(n == 0))
-    enrol(school.student, course)
+            create_lesson(section, f"Lesson {s}.{n}", free_preview=(n == 0))
+    create_enrolment(school.student, course)
     statements: list[str] = []
 
     def count(_conn, _cursor, statement, *_args):
@@ -205,19 +205,19 @@ def test_course_syllabus_hook_uses_few_statements(
 
 
 def test_the_last_lesson_links_to_the_certificate_and_summaries_are_not_repeated(
-    app, school, make_course, make_section, make_lesson, enrol, as_user
+    app, school, create_course, create_section, create_lesson, create_enrolment, as_user
 ):
     from lms_lessons import services
 
-    course = make_course(school.instructor, title="Knots")
-    section = make_section(course, "Basics")
-    only = make_lesson(section, "The reef knot", markdown="Right over left, left over right.")
+    course = create_course(school.instructor, title="Knots")
+    section = create_section(course, "Basics")
+    only = create_lesson(section, "The reef knot", markdown="Right over left, left over right.")
     with app.app_context():
         lesson = services.get_lesson(only)
         # A summary that only repeats the opening line is not shown twice...
         services.update_lesson(lesson, {"description": "Right over left, left over right."})
         db.session.commit()
-    enrol(school.student, course)
+    create_enrolment(school.student, course)
     student = as_user(school.student)
     page = _text(student.get(f"/lessons/{only}"))
     assert page.count("Right over left, left over right.") == 1
@@ -236,26 +236,26 @@ def test_the_last_lesson_links_to_the_certificate_and_summaries_are_not_repeated
 
 
 def test_a_pdf_lesson_offers_a_download_card_not_an_empty_frame(
-    school, make_course, make_section, make_lesson, enrol, as_user
+    school, create_course, create_section, create_lesson, create_enrolment, as_user
 ):
-    course = make_course(school.instructor)
+    course = create_course(school.instructor)
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-    lesson = make_lesson(make_section(course), "Reading", type="file", file=pdf)
-    enrol(school.student, course)
+    lesson = create_lesson(create_section(course), "Reading", type="file", file=pdf)
+    create_enrolment(school.student, course)
     page = _text(as_user(school.student).get(f"/lessons/{lesson}"))
     assert "<iframe" not in page
     assert "Download notes.pdf" in page and "Open notes.pdf in a new tab" in page
 
 
 def test_start_learning_opens_the_first_lesson_then_the_next_not_done(
-    app, school, make_course, make_section, make_lesson, enrol, as_user
+    app, school, create_course, create_section, create_lesson, create_enrolment, as_user
 ):
-    course = make_course(school.instructor, title="Birds")
-    section = make_section(course, "Spotting")
-    make_lesson(section, "Hidden draft", status="draft")
-    first = make_lesson(section, "Beaks")
-    second = make_lesson(section, "Wings")
-    enrol(school.student, course)
+    course = create_course(school.instructor, title="Birds")
+    section = create_section(course, "Spotting")
+    create_lesson(section, "Hidden draft", status="draft")
+    first = create_lesson(section, "Beaks")
+    second = create_lesson(section, "Wings")
+    create_enrolment(school.student, course)
     student = as_user(school.student)
 
     page = _text(student.get(f"/courses/{course.slug}"))

@@ -9,12 +9,12 @@ from lms.extensions import db
 
 
 @pytest.fixture
-def course_with_three(school, make_course, make_section, make_lesson, enrol):
-    course = make_course(school.instructor)
-    section = make_section(course)
-    lessons = [make_lesson(section, f"L{i}") for i in range(3)]
-    make_lesson(section, "Draft", status="draft")  # drafts do not count
-    enrol(school.student, course)
+def course_with_three(school, create_course, create_section, create_lesson, create_enrolment):
+    course = create_course(school.instructor)
+    section = create_section(course)
+    lessons = [create_lesson(section, f"L{i}") for i in range(3)]
+    create_lesson(section, "Draft", status="draft")  # drafts do not count
+    create_enrolment(school.student, course)
     return course, lessons
 
 
@@ -75,7 +75,7 @@ def test_sections_list_shows_checkmarks_for_the_student(school, course_with_thre
 
 
 def test_only_enrolled_students_have_progress(
-    school, course_with_three, make_course, make_section, make_lesson, as_user
+    school, course_with_three, create_course, create_section, create_lesson, as_user
 ):
     _course, lessons = course_with_three
     # A student who is not enrolled: 403 (content is locked) ...
@@ -85,8 +85,8 @@ def test_only_enrolled_students_have_progress(
     r = as_user(school.instructor).api("POST", f"/api/v1/lessons/{lessons[0]}/complete")
     assert r.status_code == 403 and r.json["error"]["code"] == "not_enrolled"
     # A free preview is open, but progress still needs an enrolment.
-    other = make_course(school.instructor)
-    preview = make_lesson(make_section(other), "Preview", free_preview=True)
+    other = create_course(school.instructor)
+    preview = create_lesson(create_section(other), "Preview", free_preview=True)
     r = as_user(school.student).api(
         "POST", f"/api/v1/lessons/{preview}/progress", json={"position": 1}
     )
@@ -141,7 +141,7 @@ def test_a_progress_update_is_cheap(school, course_with_three, as_user, app):
 
 
 def test_watched_lessons_complete_by_their_rule(
-    app, school, make_course, make_section, enrol, as_user
+    app, school, create_course, create_section, create_enrolment, as_user
 ):
     """A media type from another plugin completes at the configured share (default 90%)."""
     from lms_lessons import WATCHED, LessonType, get_lesson_type, register_lesson_type
@@ -156,8 +156,8 @@ def test_watched_lessons_complete_by_their_rule(
                 completion=WATCHED,
             ),
         )
-    course = make_course(school.instructor)
-    section = make_section(course)
+    course = create_course(school.instructor)
+    section = create_section(course)
     owner = as_user(school.instructor)
     r = owner.api(
         "POST",
@@ -170,7 +170,7 @@ def test_watched_lessons_complete_by_their_rule(
         },
     )
     lesson = r.json["id"]
-    enrol(school.student, course)
+    create_enrolment(school.student, course)
     api = as_user(school.student)
     assert api.api("POST", f"/api/v1/lessons/{lesson}/complete").status_code == 409
     r = api.api(
@@ -184,12 +184,12 @@ def test_watched_lessons_complete_by_their_rule(
 
 
 def test_course_progress_follows_published_lessons_in_the_worker(
-    app, school, course_with_three, make_section, make_lesson, as_user, worker
+    app, school, course_with_three, create_progress, as_user, worker
 ):
     course, lessons = course_with_three
     student, owner = as_user(school.student), as_user(school.instructor)
-    student.api("POST", f"/api/v1/lessons/{lessons[0]}/complete")
-    student.api("POST", f"/api/v1/lessons/{lessons[1]}/complete")
+    create_progress(school.student, lessons[0])
+    create_progress(school.student, lessons[1])
     assert student.api("GET", f"/api/v1/courses/{course.slug}/progress").json["progress"] == 66
 
     # A new published lesson: 2 of 4 done.

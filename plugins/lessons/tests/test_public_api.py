@@ -94,13 +94,13 @@ def _client(quiz_app: Flask, user: Any = None) -> FormClient:
 
 
 @pytest.fixture
-def quiz_course(quiz_app, school, make_course, make_section, make_lesson, enrol):
+def quiz_course(quiz_app, school, create_course, create_section, create_lesson, create_enrolment):
     """A course with one text lesson and one quiz lesson; the student is enrolled."""
     from lms_lessons import get_lesson, services
 
-    course = make_course(school.instructor, title="Botany")
-    section = make_section(course)
-    reading = make_lesson(section, "Reading")
+    course = create_course(school.instructor, title="Botany")
+    section = create_section(course)
+    reading = create_lesson(section, "Reading")
     with quiz_app.app_context():
         quiz = services.create_lesson(
             services.get_section(section),
@@ -109,7 +109,7 @@ def quiz_course(quiz_app, school, make_course, make_section, make_lesson, enrol)
         db.session.commit()
         quiz_id = quiz.id
         assert get_lesson(quiz_id).type == "quiz"
-    enrol(school.student, course)
+    create_enrolment(school.student, course)
     return course, reading, quiz_id
 
 
@@ -117,13 +117,13 @@ def quiz_course(quiz_app, school, make_course, make_section, make_lesson, enrol)
 
 
 def test_opening_a_lesson_sends_lesson_started_once(
-    app, school, make_course, make_section, make_lesson, enrol, as_user
+    app, school, create_course, create_section, create_lesson, create_enrolment, as_user
 ):
     from lms_lessons import lesson_started
 
-    course = make_course(school.instructor)
-    lesson = make_lesson(make_section(course), "First steps")
-    enrol(school.student, course)
+    course = create_course(school.instructor)
+    lesson = create_lesson(create_section(course), "First steps")
+    create_enrolment(school.student, course)
     student = as_user(school.student)
     heard: list[tuple[str, int]] = []
 
@@ -138,15 +138,15 @@ def test_opening_a_lesson_sends_lesson_started_once(
 
 
 def test_completing_lessons_sends_lesson_completed_then_course_completed(
-    app, school, make_course, make_section, make_lesson, enrol, as_user
+    app, school, create_course, create_section, create_lesson, create_enrolment, as_user
 ):
     from lms_catalog import course_completed
     from lms_lessons import lesson_completed
 
-    course = make_course(school.instructor)
-    section = make_section(course)
-    first, last = make_lesson(section, "One"), make_lesson(section, "Two")
-    enrol(school.student, course)
+    course = create_course(school.instructor)
+    section = create_section(course)
+    first, last = create_lesson(section, "One"), create_lesson(section, "Two")
+    create_enrolment(school.student, course)
     student = as_user(school.student)
     heard: list[tuple[str, ...]] = []
 
@@ -168,15 +168,15 @@ def test_completing_lessons_sends_lesson_completed_then_course_completed(
 
 
 def test_deleting_a_lesson_or_its_section_sends_lesson_deleted_while_the_row_exists(
-    app, school, make_course, make_section, make_lesson, as_user
+    app, school, create_course, create_section, create_lesson, as_user
 ):
     from lms_lessons import Lesson, lesson_deleted
 
-    course = make_course(school.instructor)
-    first_section, second_section = make_section(course, "A"), make_section(course, "B")
-    alone = make_lesson(first_section, "Alone")
-    make_lesson(second_section, "Left 1")
-    make_lesson(second_section, "Left 2")
+    course = create_course(school.instructor)
+    first_section, second_section = create_section(course, "A"), create_section(course, "B")
+    alone = create_lesson(first_section, "Alone")
+    create_lesson(second_section, "Left 1")
+    create_lesson(second_section, "Left 2")
     owner = as_user(school.instructor)
     heard: list[tuple[str, bool]] = []
 
@@ -288,13 +288,13 @@ def test_lesson_and_course_pages_offer_hooks_with_their_arguments(quiz_app, scho
 
 
 @pytest.fixture
-def orphaned(app, school, make_course, make_section, make_lesson, enrol):
+def orphaned(app, school, create_course, create_section, create_lesson, create_enrolment):
     """A published course whose plugin-provided "retired_quiz" lesson's plugin was uninstalled."""
     from lms_lessons import Lesson, get_lesson
 
-    course = make_course(school.instructor, title="Botany")
-    section = make_section(course)
-    reading = make_lesson(section, "Reading")
+    course = create_course(school.instructor, title="Botany")
+    section = create_section(course)
+    reading = create_lesson(section, "Reading")
     with app.app_context():
         row = get_lesson(reading)
         orphan = Lesson(
@@ -310,7 +310,7 @@ def orphaned(app, school, make_course, make_section, make_lesson, enrol):
         db.session.commit()
         orphan_id = orphan.id
         assert row is not None
-    enrol(school.student, course)
+    create_enrolment(school.student, course)
     return course, section, reading, orphan_id
 
 
