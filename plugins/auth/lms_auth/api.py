@@ -10,7 +10,7 @@ from sqlalchemy import select
 from lms.api import ApiBlueprint, ApiError, page_of, page_schema, require_user
 from lms.extensions import db
 from lms.models import User
-from lms.permissions import has_permission
+from lms.permissions import login_required, permission_required
 from lms_auth import limits, rules, services
 from lms_auth.models import AuthInstructorApplication
 from lms_auth.schemas import (
@@ -181,6 +181,7 @@ def reset_password(args: dict[str, Any]) -> dict[str, str]:
 
 
 @blp.route("/auth/password/change", methods=["POST"])
+@login_required
 @blp.arguments(ChangePasswordSchema)
 @blp.response(200, TokenSchema)
 def change_password(args: dict[str, Any]) -> dict[str, Any]:
@@ -226,6 +227,7 @@ def get_me() -> Any:
 
 
 @blp.route("/users/me", methods=["PATCH"])
+@login_required
 @blp.arguments(ProfilePatchSchema)
 @blp.response(200, UserSchema)
 def patch_me(args: dict[str, Any]) -> Any:
@@ -268,6 +270,7 @@ def get_user(user_id: int) -> Any:
 
 
 @blp.route("/instructor-applications", methods=["POST"])
+@login_required
 @blp.arguments(ApplicationArgsSchema)
 @blp.response(201, ApplicationSchema)
 def apply(args: dict[str, Any]) -> Any:
@@ -298,19 +301,16 @@ def my_applications() -> Any:
     return page_of(stmt, {"page": 1, "per_page": 100})
 
 
-def _require_reviewer() -> User:
-    user = require_user()
-    if not has_permission("auth.review_applications", user):
-        raise ApiError(403, "Only administrators may do that.")
-    return user
+# Reviewers are checked before the body is read: a student gets 403, never a 422.
+reviewers_only = permission_required("auth.review_applications")
 
 
 @blp.route("/admin/instructor-applications", methods=["GET"])
+@reviewers_only
 @blp.arguments(ApplicationListArgs, location="query")
 @blp.response(200, page_schema(ApplicationSchema, "AdminApplicationPage"))
 def admin_list(args: dict[str, Any]) -> Any:
     """Applications by status (default: pending), oldest first."""
-    _require_reviewer()
     stmt = (
         select(AuthInstructorApplication)
         .where(AuthInstructorApplication.status == args["status"])
@@ -320,7 +320,7 @@ def admin_list(args: dict[str, Any]) -> Any:
 
 
 def _decide(application_id: int, approve: bool, note: str) -> Any:
-    admin = _require_reviewer()
+    admin = require_user()  # views are @reviewers_only
     application = services.get_application(application_id)
     if application is None:
         raise ApiError(404, "No such application.")
@@ -333,6 +333,7 @@ def _decide(application_id: int, approve: bool, note: str) -> Any:
 
 
 @blp.route("/admin/instructor-applications/<int:application_id>/approve", methods=["POST"])
+@reviewers_only
 @blp.arguments(ApproveSchema)
 @blp.response(200, ApplicationSchema)
 def approve(args: dict[str, Any], application_id: int) -> Any:
@@ -341,6 +342,7 @@ def approve(args: dict[str, Any], application_id: int) -> Any:
 
 
 @blp.route("/admin/instructor-applications/<int:application_id>/reject", methods=["POST"])
+@reviewers_only
 @blp.arguments(RejectSchema)
 @blp.response(200, ApplicationSchema)
 def reject(args: dict[str, Any], application_id: int) -> Any:

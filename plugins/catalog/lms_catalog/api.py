@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from lms.api import ApiBlueprint, ApiError, PageArgs, page_of, page_schema, require_user
 from lms.extensions import db
+from lms.inputs import Id
 from lms.markup import render_markdown
-from lms.models import User
-from lms.permissions import has_permission
+from lms.models import Role, User
+from lms.permissions import check_first, has_permission, permission_required, role_required
 from lms_catalog import services, staff
 from lms_catalog.certificates import public_facts
 from lms_catalog.models import LEVELS, STATUSES, Certificate, Course, Enrollment
@@ -103,7 +104,7 @@ class CourseWriteSchema(Schema):
     subtitle = fields.String(validate=validate.Length(max=services.SUBTITLE_MAX))
     description_md = fields.String(validate=validate.Length(max=services.TEXT_MAX))
     outcomes_md = fields.String(validate=validate.Length(max=services.TEXT_MAX))
-    category_id = fields.Integer(strict=True, allow_none=True)
+    category_id = Id(allow_none=True)
     level = fields.String(validate=validate.OneOf(LEVELS))
     language = fields.String(validate=validate.Length(min=2, max=10))
     price_cents = fields.Integer(
@@ -190,13 +191,6 @@ def _editable_course(slug: str) -> Course:
     return course
 
 
-def _require_permission(name: str) -> Any:
-    user = require_user()
-    if not has_permission(name, user):
-        raise ApiError(403, "You do not have permission to do that.", code="forbidden")
-    return user
-
-
 def _commit() -> None:
     db.session.commit()
 
@@ -223,6 +217,10 @@ def list_categories() -> list[Any]:
 
 
 @blp.route("/courses", methods=["POST"])
+@role_required(
+    Role.INSTRUCTOR,
+    message="Only instructors can create courses. Apply to become an instructor first.",
+)
 @blp.arguments(CourseWriteSchema)
 @blp.response(201, CourseSchema)
 def create_course(data: dict[str, Any]) -> Course:
@@ -241,6 +239,7 @@ def get_course(slug: str) -> Course:
 
 
 @blp.route("/courses/<slug>", methods=["PATCH"])
+@check_first(lambda slug: _editable_course(slug))
 @blp.arguments(CoursePatchSchema)
 @blp.response(200, CourseSchema)
 def update_course(data: dict[str, Any], slug: str) -> Course:
@@ -296,11 +295,11 @@ def submit_course(slug: str) -> Course:
 
 
 @blp.route("/admin/courses", methods=["GET"])
+@permission_required("catalog.manage_courses")
 @blp.arguments(AdminCourseArgs, location="query")
 @blp.response(200, page_schema(CourseSchema, name="AdminCoursePage"))
 def admin_courses(args: dict[str, Any]) -> dict[str, Any]:
     """List courses by status for moderation (admins); pending ones oldest first."""
-    _require_permission("catalog.manage_courses")
     status = args.get("status")
     stmt = select(Course)
     if status == "deleted":
@@ -313,8 +312,8 @@ def admin_courses(args: dict[str, Any]) -> dict[str, Any]:
     return page_of(stmt, args)
 
 
-def _moderated(slug: str, permission: str = "catalog.review_courses") -> tuple[Course, Any]:
-    user = _require_permission(permission)
+def _moderated(slug: str) -> tuple[Course, Any]:
+    user = current_user._get_current_object()  # the views check the permission first
     course = services.get_course_by_slug(slug)
     if course is None:
         raise ApiError(404, "No course at this address.", code="not_found")
@@ -322,6 +321,7 @@ def _moderated(slug: str, permission: str = "catalog.review_courses") -> tuple[C
 
 
 @blp.route("/admin/courses/<slug>/approve", methods=["POST"])
+@permission_required("catalog.review_courses")
 @blp.response(200, CourseSchema)
 def approve_course(slug: str) -> Course:
     """Publish a course waiting for review."""
@@ -332,6 +332,7 @@ def approve_course(slug: str) -> Course:
 
 
 @blp.route("/admin/courses/<slug>/reject", methods=["POST"])
+@permission_required("catalog.review_courses")
 @blp.arguments(FeedbackSchema)
 @blp.response(200, CourseSchema)
 def reject_course(data: dict[str, Any], slug: str) -> Course:
@@ -343,6 +344,7 @@ def reject_course(data: dict[str, Any], slug: str) -> Course:
 
 
 @blp.route("/admin/courses/<slug>/unpublish", methods=["POST"])
+@permission_required("catalog.review_courses")
 @blp.arguments(ReasonSchema)
 @blp.response(200, CourseSchema)
 def unpublish_course(data: dict[str, Any], slug: str) -> Course:
@@ -354,10 +356,11 @@ def unpublish_course(data: dict[str, Any], slug: str) -> Course:
 
 
 @blp.route("/admin/courses/<slug>/restore", methods=["POST"])
+@permission_required("catalog.manage_courses")
 @blp.response(200, CourseSchema)
 def restore_course(slug: str) -> Course:
     """Bring back a deleted course (as a draft)."""
-    course, user = _moderated(slug, "catalog.manage_courses")
+    course, user = _moderated(slug)
     services.restore(course, user)
     _commit()
     return course

@@ -9,6 +9,7 @@ from flask.views import MethodView
 
 from lms.api import ApiBlueprint, ApiError, require_user
 from lms.extensions import db
+from lms.permissions import check_first, login_required
 from lms_lessons import access, files, services, tracking
 from lms_lessons.builtin_types import attach_file
 from lms_lessons.registry import ContentError, get_lesson_type
@@ -42,6 +43,19 @@ def _user() -> Any:
     return current_user
 
 
+# Who may edit is settled before the body is read (a student gets 403, never a 422).
+def _edits_course(slug: str) -> None:
+    access.editable_course(access.course_by_slug(slug, _user()), _user())
+
+
+def _edits_section(section_id: int) -> None:
+    access.section_for(section_id, require_user(), edit=True)
+
+
+def _edits_lesson(lesson_id: int) -> None:
+    access.lesson_for_edit(lesson_id, require_user())
+
+
 # --- sections --------------------------------------------------------------------
 
 
@@ -58,6 +72,7 @@ class CourseSections(MethodView):
         items = [section_json(s, course, include_drafts=staff, completed=done) for s in sections]
         return {"items": items, "total": len(items)}
 
+    @check_first(_edits_course)
     @blp.arguments(SectionIn)
     @blp.response(201, SectionOut)
     def post(self, data: dict[str, Any], slug: str) -> dict[str, Any]:
@@ -71,6 +86,7 @@ class CourseSections(MethodView):
 
 @blp.route("/courses/<slug>/sections/reorder")
 class SectionReorder(MethodView):
+    @check_first(_edits_course)
     @blp.arguments(ReorderIn)
     @blp.response(200, SectionList)
     def post(self, data: dict[str, Any], slug: str) -> dict[str, Any]:
@@ -85,6 +101,7 @@ class SectionReorder(MethodView):
 
 @blp.route("/sections/<int:section_id>")
 class SectionItem(MethodView):
+    @check_first(_edits_section)
     @blp.arguments(SectionIn)
     @blp.response(200, SectionOut)
     def patch(self, data: dict[str, Any], section_id: int) -> dict[str, Any]:
@@ -121,6 +138,7 @@ class SectionLessons(MethodView):
         ]
         return {"items": items, "total": len(items)}
 
+    @check_first(_edits_section)
     @blp.arguments(LessonIn)
     @blp.response(201, LessonOut)
     def post(self, data: dict[str, Any], section_id: int) -> dict[str, Any]:
@@ -134,6 +152,7 @@ class SectionLessons(MethodView):
 
 @blp.route("/sections/<int:section_id>/lessons/reorder")
 class LessonReorder(MethodView):
+    @check_first(_edits_section)
     @blp.arguments(ReorderIn)
     @blp.response(200, LessonList)
     def post(self, data: dict[str, Any], section_id: int) -> dict[str, Any]:
@@ -160,6 +179,7 @@ class LessonItem(MethodView):
             found.lesson, found.course, user, with_content=True, track=found.can_track
         )
 
+    @check_first(_edits_lesson)
     @blp.arguments(LessonIn)
     @blp.response(200, LessonOut)
     def patch(self, data: dict[str, Any], lesson_id: int) -> dict[str, Any]:
@@ -196,6 +216,7 @@ class LessonFile(MethodView):
             "expires_in": current_app.config["LESSONS_FILE_URL_EXPIRES"],
         }
 
+    @check_first(_edits_lesson)
     @blp.arguments(FileIn, location="files")
     @blp.response(200, LessonOut)
     def post(self, _files: dict[str, Any], lesson_id: int) -> dict[str, Any]:
@@ -227,6 +248,7 @@ class LessonFile(MethodView):
 
 @blp.route("/lessons/<int:lesson_id>/progress")
 class LessonProgressView(MethodView):
+    @login_required
     @blp.arguments(ProgressIn)
     @blp.response(200, ProgressOut)
     def post(self, data: dict[str, Any], lesson_id: int) -> dict[str, Any]:
