@@ -108,16 +108,6 @@ class Tally:
                 self.failures.append(f"{where}: not the error format: {response.data[:200]!r}")
 
 
-def _api_login(client: FormClient, email: str) -> str:
-    from lms.testing.plugin import DEFAULT_PASSWORD
-
-    response = client.post(
-        "/api/v1/auth/login", json={"login": email, "password": DEFAULT_PASSWORD}
-    )
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()["token"]
-
-
 def _form_field_names() -> set[str]:
     names: set[str] = set()
     pending: list[type] = [FlaskForm]
@@ -135,63 +125,7 @@ def _body_field_names(spec: dict[str, Any]) -> set[str]:
     return names
 
 
-@pytest.fixture
-def world(app: Flask, create_user: Callable[..., Any], make_client: Callable[[], FormClient]):
-    """A school with a published course, a section, lessons, an enrolment, an application."""
-    from lms.extensions import db
-    from lms.settings import set_setting
-
-    with app.test_request_context():
-        set_setting("core", "setup_done", True)
-        db.session.commit()
-    people = {
-        role: create_user(role=role, email=f"{role}@example.org")
-        for role in ("student", "instructor", "admin")
-    }
-    api = make_client()
-    tokens = {role: _api_login(api, user.email) for role, user in people.items()}
-
-    def call(role: str, method: str, url: str, body: Any = None) -> Any:
-        response = api.api(method, url, json=body, token=tokens[role])
-        assert response.status_code < 300, (url, response.get_data(as_text=True))
-        return response.get_json() if response.data else None
-
-    course = call(
-        "instructor",
-        "POST",
-        "/api/v1/courses",
-        {"title": "Fuzzed course", "description_md": "About it."},
-    )
-    slug = course["slug"]
-    section = call("instructor", "POST", f"/api/v1/courses/{slug}/sections", {"title": "One"})
-    lesson = call(
-        "instructor",
-        "POST",
-        f"/api/v1/sections/{section['id']}/lessons",
-        {"type": "text", "title": "Read me", "status": "published", "content": {"markdown": "Hi"}},
-    )
-    call("instructor", "POST", f"/api/v1/courses/{slug}/submit")
-    call("admin", "POST", f"/api/v1/admin/courses/{slug}/approve")
-    call("student", "POST", f"/api/v1/courses/{slug}/enroll")
-    call("student", "POST", f"/api/v1/lessons/{lesson['id']}/complete")
-    application = call(
-        "student", "POST", "/api/v1/instructor-applications", {"bio": "I teach chess."}
-    )
-    certificates = call("student", "GET", "/api/v1/me/certificates")["items"]
-    return {
-        "people": people,
-        "values": {
-            "slug": slug,
-            "section_id": section["id"],
-            "lesson_id": lesson["id"],
-            "user_id": people["student"].id,
-            "application_id": application["id"],
-            "code": certificates[0]["code"] if certificates else "NOPE",
-        },
-    }
-
-
-def _callers(app: Flask, make_client: Callable[[], FormClient], people: dict[str, Any]):
+def _callers(app: Flask, make_client: Callable[[], FormClient], world: dict[str, Any]):
     """Fresh callers: anonymous, and each role by session and bearer token.
 
     Made again for every route, because some routes sign their caller out.
@@ -200,9 +134,9 @@ def _callers(app: Flask, make_client: Callable[[], FormClient], people: dict[str
     from lms.models import User
 
     callers = [Caller("anonymous", make_client())]
-    for role, person in people.items():
+    for role, person in world["people"].items():
         client = make_client()
-        token = _api_login(client, person.email)  # before the session: no CSRF needed
+        token = world["login"](client, person.email)  # before the session: no CSRF needed
         with app.app_context():
             cookie_id = db.session.get(User, person.id).get_id()
         with client.session_transaction() as session:
@@ -277,7 +211,7 @@ def test_no_route_answers_5xx_to_hostile_input(
     try:
         for rule, method in _routes(app):
             route_started = time.monotonic()
-            callers = _callers(app, make_client, world["people"])
+            callers = _callers(app, make_client, world)
             good_url = _fill(rule, values)
             for url in _path_variants(rule, values):
                 for caller in callers:
@@ -345,21 +279,62 @@ def test_no_route_answers_5xx_to_hostile_input(
         ("POST", "/api/v1/auth/login", '{"login": ' * 5000 + '"x"' + "}" * 5000),
         ("POST", "/api/v1/auth/login", "[" * 100000 + "]" * 100000),
         ("POST", "/api/v1/courses", '{"title": "x", "category_id": ' + HUGE + "}"),
+        ("POST", "/api/v1/courses/any/sections/reorder", '{"ids": [' + HUGE + "]}"),
+        ("POST", "/auth/login", '{"email": "a@b.c", "password": ' + HUGE + "}"),
+    ],
+    ids=[
+        "api-lesson-huge-id",
+        "api-section-huge-id",
+        "page-lesson-huge-id",
+        "login-lone-surrogate",
+        "login-deep-object",
+        "login-deep-array",
+        "course-huge-category",
+        "reorder-huge-id",
+        "page-form-json-body",
     ],
 )
 def test_reported_malformed_input_gets_a_4xx_in_the_error_format(
-    app: Flask, client: FormClient, method: str, url: str, body: str | None
+    app: Flask,
+    world: dict[str, Any],
+    make_client: Callable[[], FormClient],
+    method: str,
+    url: str,
+    body: str | None,
 ) -> None:
+    """Signed in as the instructor, so role checks let the input reach the parsers."""
+    client = make_client()
+    token = world["login"](client, world["people"]["instructor"].email)
+    from lms.extensions import db
+    from lms.models import User
+
+    with app.app_context():
+        cookie_id = db.session.get(User, world["people"]["instructor"].id).get_id()
+    with client.session_transaction() as session:
+        session["_user_id"] = cookie_id
+    url = url.replace("/any/", f"/{world['values']['slug']}/")
+    headers = {"Content-Type": "application/json"} if body else {}
+    if url.startswith("/api/"):
+        headers["Authorization"] = f"Bearer {token}"
     response = client.open(
-        url,
-        method=method,
-        data=body.encode() if body else None,
-        headers={"Content-Type": "application/json"} if body else {},
+        url, method=method, data=body.encode() if body else None, headers=headers
     )
     assert 400 <= response.status_code < 500, response.get_data(as_text=True)[:300]
     if url.startswith("/api/"):
         error = response.get_json()["error"]
         assert error["code"] and error["message"]
+
+
+def test_page_number_past_64_bits_shows_the_first_page(
+    app: Flask, world: dict[str, Any], make_client: Callable[[], FormClient]
+) -> None:
+    client = make_client()
+    response = client.get(f"/api/v1/courses?page={HUGE}")
+    assert response.status_code == 422
+    assert "page" in response.get_json()["error"]["fields"]
+    signed_in = _callers(app, make_client, world)[1].client
+    response = signed_in.get(f"/notifications?page={HUGE}")
+    assert response.status_code == 200
 
 
 def test_json_parser_refuses_what_no_view_could_store() -> None:
