@@ -61,6 +61,7 @@ def _current_token_row() -> Any:
 
 
 @blp.route("/auth/register", methods=["POST"])
+@blp.errors(409, 429)
 @limits.register_per_ip
 @limits.register_per_email
 @blp.arguments(RegisterSchema)
@@ -88,6 +89,7 @@ def register(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/auth/login", methods=["POST"])
+@blp.errors(403, 429)
 @limits.login_per_ip
 @limits.login_per_account
 @blp.arguments(LoginSchema)
@@ -135,6 +137,7 @@ def me() -> dict[str, Any]:
 
 
 @blp.route("/auth/refresh", methods=["POST"])
+@blp.errors(429)
 @limits.token_per_ip
 @limits.token_per_user
 @blp.response(200, TokenSchema)
@@ -152,6 +155,7 @@ def refresh() -> dict[str, Any]:
 
 
 @blp.route("/auth/password/forgot", methods=["POST"])
+@blp.errors(429)
 @limits.forgot_per_ip
 @limits.forgot_per_email
 @blp.arguments(ForgotSchema)
@@ -165,6 +169,7 @@ def forgot_password(args: dict[str, Any]) -> dict[str, str]:
 
 
 @blp.route("/auth/password/reset", methods=["POST"])
+@blp.errors(422, 429)
 @limits.token_per_ip
 @blp.arguments(ResetSchema)
 @blp.response(200, MessageSchema)
@@ -181,6 +186,7 @@ def reset_password(args: dict[str, Any]) -> dict[str, str]:
 
 
 @blp.route("/auth/password/change", methods=["POST"])
+@blp.errors(422)
 @login_required
 @blp.arguments(ChangePasswordSchema)
 @blp.response(200, TokenSchema)
@@ -197,6 +203,7 @@ def change_password(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/auth/verify-email", methods=["POST"])
+@blp.errors(429)
 @limits.token_per_ip
 @blp.arguments(TokenArgsSchema)
 @blp.response(200, UserEnvelope)
@@ -227,6 +234,7 @@ def get_me() -> Any:
 
 
 @blp.route("/users/me", methods=["PATCH"])
+@blp.errors(409, 422)
 @login_required
 @blp.arguments(ProfilePatchSchema)
 @blp.response(200, UserSchema)
@@ -270,6 +278,7 @@ def get_user(user_id: int) -> Any:
 
 
 @blp.route("/instructor-applications", methods=["POST"])
+@blp.errors(409, 422)
 @login_required
 @blp.arguments(ApplicationArgsSchema)
 @blp.response(201, ApplicationSchema)
@@ -333,6 +342,7 @@ def _decide(application_id: int, approve: bool, note: str) -> Any:
 
 
 @blp.route("/admin/instructor-applications/<int:application_id>/approve", methods=["POST"])
+@blp.errors(409)
 @reviewers_only
 @blp.arguments(ApproveSchema)
 @blp.response(200, ApplicationSchema)
@@ -342,6 +352,7 @@ def approve(args: dict[str, Any], application_id: int) -> Any:
 
 
 @blp.route("/admin/instructor-applications/<int:application_id>/reject", methods=["POST"])
+@blp.errors(409)
 @reviewers_only
 @blp.arguments(RejectSchema)
 @blp.response(200, ApplicationSchema)

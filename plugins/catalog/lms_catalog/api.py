@@ -239,8 +239,9 @@ def get_course(slug: str) -> Course:
 
 
 @blp.route("/courses/<slug>", methods=["PATCH"])
+@blp.errors(409)
 @check_first(lambda slug: _editable_course(slug))
-@blp.arguments(CoursePatchSchema)
+@blp.arguments(CoursePatchSchema, required=False)  # omitted fields stay
 @blp.response(200, CourseSchema)
 def update_course(data: dict[str, Any], slug: str) -> Course:
     """Change a course (its instructors and admins)."""
@@ -256,6 +257,7 @@ def update_course(data: dict[str, Any], slug: str) -> Course:
 
 
 @blp.route("/courses/<slug>", methods=["DELETE"])
+@blp.errors(403)
 @blp.response(204)
 def delete_course(slug: str) -> None:
     """Delete a course (soft: an admin can restore it)."""
@@ -265,6 +267,7 @@ def delete_course(slug: str) -> None:
 
 
 @blp.route("/courses/<slug>/thumbnail", methods=["PUT"])
+@blp.errors(403, 413, 422)
 @blp.response(200, CourseSchema)
 def upload_thumbnail(slug: str) -> Course:
     """Replace the course's thumbnail (multipart field "file": JPEG, PNG, WebP or GIF)."""
@@ -282,6 +285,7 @@ def upload_thumbnail(slug: str) -> Course:
 
 
 @blp.route("/courses/<slug>/submit", methods=["POST"])
+@blp.errors(403, 409, 422)
 @blp.response(200, CourseSchema)
 def submit_course(slug: str) -> Course:
     """Send a draft to the admins for review."""
@@ -321,6 +325,7 @@ def _moderated(slug: str) -> tuple[Course, Any]:
 
 
 @blp.route("/admin/courses/<slug>/approve", methods=["POST"])
+@blp.errors(409)
 @permission_required("catalog.review_courses")
 @blp.response(200, CourseSchema)
 def approve_course(slug: str) -> Course:
@@ -332,6 +337,7 @@ def approve_course(slug: str) -> Course:
 
 
 @blp.route("/admin/courses/<slug>/reject", methods=["POST"])
+@blp.errors(409)
 @permission_required("catalog.review_courses")
 @blp.arguments(FeedbackSchema)
 @blp.response(200, CourseSchema)
@@ -344,6 +350,7 @@ def reject_course(data: dict[str, Any], slug: str) -> Course:
 
 
 @blp.route("/admin/courses/<slug>/unpublish", methods=["POST"])
+@blp.errors(409)
 @permission_required("catalog.review_courses")
 @blp.arguments(ReasonSchema)
 @blp.response(200, CourseSchema)
@@ -356,6 +363,7 @@ def unpublish_course(data: dict[str, Any], slug: str) -> Course:
 
 
 @blp.route("/admin/courses/<slug>/restore", methods=["POST"])
+@blp.errors(409)
 @permission_required("catalog.manage_courses")
 @blp.response(200, CourseSchema)
 def restore_course(slug: str) -> Course:
@@ -499,6 +507,7 @@ def transfer_ownership(data: dict[str, Any], course: Course) -> list[dict[str, A
 
 
 @blp.route("/courses/<slug>/enroll", methods=["POST"])
+@blp.errors(402, 409)
 @blp.response(201, EnrollmentSchema)
 @blp.alt_response(200, schema=EnrollmentSchema, description="Already enrolled; nothing changed.")
 def enroll(slug: str) -> Any:

@@ -72,6 +72,7 @@ class CourseSections(MethodView):
         items = [section_json(s, course, include_drafts=staff, completed=done) for s in sections]
         return {"items": items, "total": len(items)}
 
+    @blp.errors(409, 422)
     @check_first(_edits_course)
     @blp.arguments(SectionIn)
     @blp.response(201, SectionOut)
@@ -86,6 +87,7 @@ class CourseSections(MethodView):
 
 @blp.route("/courses/<slug>/sections/reorder")
 class SectionReorder(MethodView):
+    @blp.errors(422)
     @check_first(_edits_course)
     @blp.arguments(ReorderIn)
     @blp.response(200, SectionList)
@@ -101,6 +103,7 @@ class SectionReorder(MethodView):
 
 @blp.route("/sections/<int:section_id>")
 class SectionItem(MethodView):
+    @blp.errors(422)
     @check_first(_edits_section)
     @blp.arguments(SectionIn)
     @blp.response(200, SectionOut)
@@ -111,6 +114,7 @@ class SectionItem(MethodView):
         db.session.commit()
         return section_json(section, course, include_drafts=True)
 
+    @blp.errors(403)
     @blp.response(204)
     def delete(self, section_id: int) -> None:
         """Delete a section and every lesson in it."""
@@ -138,6 +142,7 @@ class SectionLessons(MethodView):
         ]
         return {"items": items, "total": len(items)}
 
+    @blp.errors(409, 422)
     @check_first(_edits_section)
     @blp.arguments(LessonIn)
     @blp.response(201, LessonOut)
@@ -152,6 +157,7 @@ class SectionLessons(MethodView):
 
 @blp.route("/sections/<int:section_id>/lessons/reorder")
 class LessonReorder(MethodView):
+    @blp.errors(422)
     @check_first(_edits_section)
     @blp.arguments(ReorderIn)
     @blp.response(200, LessonList)
@@ -169,6 +175,7 @@ class LessonReorder(MethodView):
 
 @blp.route("/lessons/<int:lesson_id>")
 class LessonItem(MethodView):
+    @blp.errors(403)
     @blp.response(200, LessonOut)
     def get(self, lesson_id: int) -> dict[str, Any]:
         """Return a lesson with its content (enrolled students, free previews, staff)."""
@@ -179,8 +186,9 @@ class LessonItem(MethodView):
             found.lesson, found.course, user, with_content=True, track=found.can_track
         )
 
+    @blp.errors(409, 422)
     @check_first(_edits_lesson)
-    @blp.arguments(LessonIn)
+    @blp.arguments(LessonIn, required=False)  # omitted fields stay
     @blp.response(200, LessonOut)
     def patch(self, data: dict[str, Any], lesson_id: int) -> dict[str, Any]:
         """Change a lesson's fields or content (course staff)."""
@@ -190,6 +198,7 @@ class LessonItem(MethodView):
         db.session.commit()
         return lesson_json(lesson, course, user, with_content=True)
 
+    @blp.errors(403)
     @blp.response(204)
     def delete(self, lesson_id: int) -> None:
         """Delete a lesson (and its stored file)."""
@@ -200,6 +209,7 @@ class LessonItem(MethodView):
 
 @blp.route("/lessons/<int:lesson_id>/file")
 class LessonFile(MethodView):
+    @blp.errors(403)
     @blp.response(200, FileUrlOut)
     def get(self, lesson_id: int) -> dict[str, Any]:
         """Return a fresh signed, expiring URL to the lesson's file."""
@@ -216,6 +226,7 @@ class LessonFile(MethodView):
             "expires_in": current_app.config["LESSONS_FILE_URL_EXPIRES"],
         }
 
+    @blp.errors(409, 413, 422)
     @check_first(_edits_lesson)
     @blp.arguments(FileIn, location="files")
     @blp.response(200, LessonOut)
@@ -248,6 +259,7 @@ class LessonFile(MethodView):
 
 @blp.route("/lessons/<int:lesson_id>/progress")
 class LessonProgressView(MethodView):
+    @blp.errors(403, 409, 422)
     @login_required
     @blp.arguments(ProgressIn)
     @blp.response(200, ProgressOut)
@@ -263,6 +275,7 @@ class LessonProgressView(MethodView):
 
 @blp.route("/lessons/<int:lesson_id>/complete")
 class LessonComplete(MethodView):
+    @blp.errors(403, 409)
     @blp.response(200, ProgressOut)
     def post(self, lesson_id: int) -> dict[str, Any]:
         """Mark a lesson complete (text and file lessons; media complete by watching)."""
