@@ -225,14 +225,14 @@ def init_api(app: Flask) -> None:
             "security": [{"bearerAuth": []}, {"cookieAuth": []}, {}],
         },
     )
-    # Documents <int:...> path parameters with the converter's 64-bit bounds.
+    # Documents <int:...> path parameters with the converter's bounds.
     api.register_converter(BoundedIntConverter, _bounded_int_schema)
     app.before_request(_authenticate_api_request)
     app.after_request(_no_session_for_token_calls)
 
 
 def _bounded_int_schema(converter: BoundedIntConverter) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "integer", "format": "int64"}
+    schema: dict[str, Any] = {"type": "integer", "format": "int32"}
     low = converter.min if converter.min is not None else None if converter.signed else 0
     if low is not None:
         schema["minimum"] = low

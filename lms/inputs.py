@@ -1,9 +1,11 @@
 """What the site accepts from outside before any view sees it: ids in paths, JSON bodies.
 
-Every id column is a signed 64-bit integer, so a number outside that range
-can never name a row; letting one through makes the database driver raise
-(a 500). The path converter registered as ``int`` and the one JSON parser
-below refuse such input up front, so no view has to remember to.
+Ids and every other integer column are SQLAlchemy ``Integer``: 32 bits on
+PostgreSQL (SQLite holds 64). A number outside that range can name no row and
+fit no column, and letting one reach the database makes the driver raise (a
+500; on PostgreSQL already for 2**31). The path converter registered as
+``int`` and the one JSON parser below refuse such numbers up front, so no view
+or service has to remember to.
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ from marshmallow import fields, validate
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.routing import IntegerConverter, Map
 
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
+# The range of an INTEGER column on every database we run on.
+INT_MIN = -(2**31)
+INT_MAX = 2**31 - 1
 # Our API's bodies are a few levels deep; the limit only has to stop abuse.
 MAX_JSON_DEPTH = 32
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``<int:...>`` that matches only numbers a 64-bit id column can hold.
+    """``<int:...>`` that matches only numbers an INTEGER column can hold.
 
     A larger number does not match the rule, so the answer is a plain 404
     instead of an overflow in the database driver.
@@ -40,8 +43,8 @@ class BoundedIntConverter(IntegerConverter):
         max: int | None = None,  # noqa: A002
         signed: bool = False,
     ) -> None:
-        low = INT64_MIN if min is None and signed else min
-        high = INT64_MAX if max is None else builtins.min(max, INT64_MAX)
+        low = INT_MIN if min is None and signed else min
+        high = INT_MAX if max is None else builtins.min(max, INT_MAX)
         super().__init__(map, fixed_digits, min=low, max=high, signed=signed)
 
 
@@ -51,8 +54,8 @@ class BadJson(ValueError):
 
 def _parse_int(text: str) -> int:
     value = int(text)
-    if not INT64_MIN <= value <= INT64_MAX:
-        raise BadJson("Numbers must lie between -2^63 and 2^63-1.")
+    if not INT_MIN <= value <= INT_MAX:
+        raise BadJson(f"Whole numbers must lie between {INT_MIN} and {INT_MAX}.")
     return value
 
 
@@ -158,23 +161,12 @@ class LmsRequest(Request):
         raise ApiError(400, str(e), code="invalid_json")
 
 
-class Int64(fields.Integer):
-    """An integer field that accepts only what a 64-bit column holds (strict: no "12")."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("strict", True)
-        validators = kwargs.pop("validate", None)
-        validators = [validators] if callable(validators) else list(validators or [])
-        validators.insert(0, validate.Range(min=INT64_MIN, max=INT64_MAX))
-        super().__init__(validate=validators, **kwargs)
-
-
 class Id(fields.Integer):
-    """A row id: a strict integer from 1 to 2**63-1."""
+    """A row id in a body: a strict integer from 1 to INT_MAX."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("strict", True)
         validators = kwargs.pop("validate", None)
         validators = [validators] if callable(validators) else list(validators or [])
-        validators.insert(0, validate.Range(min=1, max=INT64_MAX))
+        validators.insert(0, validate.Range(min=1, max=INT_MAX))
         super().__init__(validate=validators, **kwargs)

@@ -32,11 +32,11 @@ pytestmark = pytest.mark.slow
 
 HUGE = "99999999999999999999"
 SURROGATE = "\\ud800"  # as written inside JSON text: a lone high surrogate
-INT64_MAX = str(2**63 - 1)
+INT_MAX = str(2**31 - 1)  # the largest an INTEGER column holds on PostgreSQL
 
 # Values for path parameters, by converter.
 PATH_VALUES = {
-    "IntegerConverter": [HUGE, str(2**63), INT64_MAX],
+    "IntegerConverter": [HUGE, str(2**63), str(2**31), INT_MAX],
     "default": [HUGE, "%ED%A0%80", "%00" + "x" * 300],
     "PathConverter": ["..%2F..%2Fetc%2Fpasswd", "%ED%A0%80", HUGE],
 }
@@ -64,7 +64,9 @@ FIELD_VALUES = [
     f'"{SURROGATE}"',
     HUGE,
     "-" + HUGE,
-    INT64_MAX,
+    INT_MAX,
+    str(2**31),
+    str(2**63 - 1),
     "-1",
     "0",
     "1.5",
@@ -274,22 +276,26 @@ def test_no_route_answers_5xx_to_hostile_input(
     [
         ("GET", f"/api/v1/lessons/{HUGE}", None),
         ("GET", f"/api/v1/sections/{HUGE}/lessons", None),
+        ("GET", f"/api/v1/lessons/{2**31}", None),
         ("GET", f"/lessons/{HUGE}", None),
         ("POST", "/api/v1/auth/login", '{"login": "\\ud800", "password": "x"}'),
         ("POST", "/api/v1/auth/login", '{"login": ' * 5000 + '"x"' + "}" * 5000),
         ("POST", "/api/v1/auth/login", "[" * 100000 + "]" * 100000),
         ("POST", "/api/v1/courses", '{"title": "x", "category_id": ' + HUGE + "}"),
+        ("POST", "/api/v1/courses", '{"title": "x", "category_id": ' + str(2**31) + "}"),
         ("POST", "/api/v1/courses/any/sections/reorder", '{"ids": [' + HUGE + "]}"),
         ("POST", "/auth/login", '{"email": "a@b.c", "password": ' + HUGE + "}"),
     ],
     ids=[
         "api-lesson-huge-id",
         "api-section-huge-id",
+        "api-lesson-id-past-int32",
         "page-lesson-huge-id",
         "login-lone-surrogate",
         "login-deep-object",
         "login-deep-array",
         "course-huge-category",
+        "course-category-past-int32",
         "reorder-huge-id",
         "page-form-json-body",
     ],
@@ -340,8 +346,17 @@ def test_page_number_past_64_bits_shows_the_first_page(
 def test_json_parser_refuses_what_no_view_could_store() -> None:
     from lms.inputs import BadJson, loads
 
-    for text in ['{"a": "\\ud800"}', HUGE, "[" * 40 + "]" * 40, "1e999", "NaN", "[" * 9999]:
+    for text in [
+        '{"a": "\\ud800"}',
+        HUGE,
+        str(2**31),
+        str(-(2**31) - 1),
+        "[" * 40 + "]" * 40,
+        "1e999",
+        "NaN",
+        "[" * 9999,
+    ]:
         with pytest.raises(BadJson):
             loads(text)
     assert loads('{"a": [1, "\\ud83d\\ude00", {"b": null}]}') == {"a": [1, "😀", {"b": None}]}
-    assert json.loads(INT64_MAX) == loads(INT64_MAX)
+    assert json.loads(INT_MAX) == loads(INT_MAX)
