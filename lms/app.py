@@ -85,9 +85,8 @@ def _limiter_storage_uri(redis_url: str) -> str:
 
 def init_inputs(app: Flask) -> None:
     """Refuse out-of-range ids in paths and hostile JSON bodies before any view runs."""
-    from lms.inputs import BoundedIntConverter, LmsJSONProvider, LmsRequest, refuse_json_on_pages
+    from lms.inputs import BoundedIntConverter, LmsRequest, refuse_json_on_pages
 
-    app.json = LmsJSONProvider(app)
     app.request_class = LmsRequest
     app.before_request(refuse_json_on_pages)
     # Before any blueprint: rules bind their converters when they are added.

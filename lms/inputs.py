@@ -16,7 +16,6 @@ import math
 from typing import Any
 
 from flask import Request, request
-from flask.json.provider import DefaultJSONProvider
 from marshmallow import fields, validate
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.routing import IntegerConverter, Map
@@ -102,7 +101,7 @@ def _check_text(text: str) -> None:
 def loads(data: str | bytes) -> Any:
     """Parse a JSON request body or raise BadJson (a ValueError) saying what is wrong.
 
-    Beyond ``json.loads``: integers must fit 64 bits, numbers must be finite,
+    Beyond ``json.loads``: whole numbers must fit an INTEGER column, numbers must be finite,
     nesting is bounded and every string must be encodable as UTF-8.
     """
     try:
@@ -125,15 +124,10 @@ def loads(data: str | bytes) -> Any:
     return value
 
 
-class LmsJSONProvider(DefaultJSONProvider):
-    """Flask's JSON provider parsing with ``lms.inputs.loads``.
+class _BodyJson:
+    """What Werkzeug's ``Request.get_json`` calls to parse: ``lms.inputs.loads``."""
 
-    ``request.get_json()`` (views, webargs, Flask-WTF's JSON form data) parses
-    through ``app.json``, so every JSON body the site reads gets the same checks.
-    """
-
-    def loads(self, s: str | bytes, **_kwargs: Any) -> Any:
-        return loads(s)
+    loads = staticmethod(loads)
 
 
 def refuse_json_on_pages() -> None:
@@ -151,7 +145,19 @@ def refuse_json_on_pages() -> None:
 
 
 class LmsRequest(Request):
-    """Flask's request answering a refused JSON body with a 400 in our error format."""
+    """Flask's request parsing its JSON body with ``loads``; a refused body is a 400.
+
+    Only request bodies get the strict parser: Flask's own JSON provider
+    (``app.json``: responses, the session cookie) stays as it is.
+    """
+
+    @property
+    def json_module(self) -> Any:  # type: ignore[override]
+        return _BodyJson
+
+    @json_module.setter
+    def json_module(self, _provider: Any) -> None:
+        pass  # Flask assigns app.json to every request; bodies keep the strict parser
 
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
         from lms.errors import ApiError
