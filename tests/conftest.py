@@ -24,7 +24,11 @@ def api_login(client: FormClient, email: str) -> str:
 
 @pytest.fixture
 def world(app: Flask, create_user: Callable[..., Any], make_client: Callable[[], FormClient]):
-    """A school with a published course, a section, lessons, an enrolment, an application."""
+    """A school with a published course, a section, a lesson, an enrolment, an application.
+
+    ``values`` name them by path parameter; ``spare`` names a second course, section
+    and lesson for calls that delete what they name.
+    """
     from lms.extensions import db
     from lms.settings import set_setting
 
@@ -65,6 +69,17 @@ def world(app: Flask, create_user: Callable[..., Any], make_client: Callable[[],
         "student", "POST", "/api/v1/instructor-applications", {"bio": "I teach chess."}
     )
     certificates = call("student", "GET", "/api/v1/me/certificates")["items"]
+    # A second course of the instructor's, for the calls that delete things.
+    spare = call("instructor", "POST", "/api/v1/courses", {"title": "Spare course"})
+    spare_section = call(
+        "instructor", "POST", f"/api/v1/courses/{spare['slug']}/sections", {"title": "Spare"}
+    )
+    spare_lesson = call(
+        "instructor",
+        "POST",
+        f"/api/v1/sections/{spare_section['id']}/lessons",
+        {"type": "text", "title": "Spare", "content": {"markdown": "Spare"}},
+    )
     return {
         "people": people,
         "login": api_login,
@@ -75,5 +90,10 @@ def world(app: Flask, create_user: Callable[..., Any], make_client: Callable[[],
             "user_id": people["student"].id,
             "application_id": application["id"],
             "code": certificates[0]["code"] if certificates else "NOPE",
+        },
+        "spare": {
+            "slug": spare["slug"],
+            "section_id": spare_section["id"],
+            "lesson_id": spare_lesson["id"],
         },
     }

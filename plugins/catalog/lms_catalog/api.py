@@ -451,6 +451,7 @@ def _user(user_id: int) -> User:
 
 
 @blp.route("/courses/<slug>/staff", methods=["GET"])
+@blp.errors(403)
 @blp.response(200, CourseStaffMemberSchema(many=True))
 def list_staff(slug: str) -> list[dict[str, Any]]:
     """List the course's staff with their roles (staff only)."""
@@ -458,6 +459,7 @@ def list_staff(slug: str) -> list[dict[str, Any]]:
 
 
 @blp.route("/courses/<slug>/staff", methods=["POST"])
+@blp.errors(403, 409)
 @_for_staff_managers
 @blp.arguments(CourseStaffAddSchema)
 @blp.response(201, CourseStaffMemberSchema(many=True))
@@ -469,6 +471,7 @@ def add_staff(data: dict[str, Any], course: Course) -> list[dict[str, Any]]:
 
 
 @blp.route("/courses/<slug>/staff/<int:user_id>", methods=["PATCH"])
+@blp.errors(403, 409)
 @_for_staff_managers
 @blp.arguments(CourseStaffRoleSchema)
 @blp.response(200, CourseStaffMemberSchema(many=True))
@@ -480,6 +483,7 @@ def change_staff_role(data: dict[str, Any], course: Course, user_id: int) -> lis
 
 
 @blp.route("/courses/<slug>/staff/<int:user_id>", methods=["DELETE"])
+@blp.errors(403, 409)
 @blp.response(204)
 def remove_staff(slug: str, user_id: int) -> None:
     """Remove someone from the staff (the owner or an admin), or leave it yourself."""
@@ -493,6 +497,7 @@ def remove_staff(slug: str, user_id: int) -> None:
 
 
 @blp.route("/courses/<slug>/owner", methods=["POST"])
+@blp.errors(403, 409)
 @_for_staff_managers
 @blp.arguments(CourseOwnerSchema)
 @blp.response(200, CourseStaffMemberSchema(many=True))
