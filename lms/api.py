@@ -6,19 +6,26 @@ the core mounts them under /api/v1 and documents them in /api/v1/openapi.json.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
+import flask_smorest
+from apispec import BasePlugin
 from flask import Flask, abort, current_app, g, request, session
+from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Api
-from flask_smorest import Blueprint as ApiBlueprint
 from flask_wtf.csrf import ValidationError, validate_csrf
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select
+from webargs import core as webargs_core
+from webargs.flaskparser import FlaskParser
 
 from lms.auth_tokens import bearer_token, user_from_token
 from lms.errors import ApiError, handle_http_exception
 from lms.extensions import db
+from lms.inputs import BoundedIntConverter
 
 API_PREFIX = "/api/v1"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -34,11 +41,103 @@ __all__ = [
 ]
 
 
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True, metadata={"description": "Stable code for programs."})
+    message = fields.String(required=True, metadata={"description": "Sentence for people."})
+    field_errors = fields.Dict(
+        data_key="fields",
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Messages per input field, when the input was at fault."},
+    )
+
+
+class ErrorSchema(Schema):
+    """Every error answer of the API: {"error": {"code", "message", "fields"?}}."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
 class LmsApi(Api):
     """flask-smorest's Api with our error shape and bearer-token security scheme."""
 
+    # Documents every error response (flask-smorest's own shape is not what we send).
+    ERROR_SCHEMA = ErrorSchema
+
     def handle_http_exception(self, error: Any) -> Any:
         return handle_http_exception(error)
+
+
+class _BodyParser(FlaskParser):
+    """webargs' parser reading JSON through the request's checked parser (lms.inputs)."""
+
+    def load_json(self, req: Any, schema: Schema) -> Any:
+        if not webargs_core.is_json(req.mimetype) or not req.get_data(cache=True):
+            return webargs_core.missing
+        return req.get_json()  # LmsRequest: a 400 in our error format when refused
+
+
+class ApiBlueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint: one checked body parser; the errors a view answers documented.
+
+    Views declare the refusals they make themselves with ``@blp.errors(403, 409)``;
+    ``lms.permissions`` decorators declare theirs (401/403) on their own.
+    """
+
+    ARGUMENTS_PARSER = _BodyParser()
+
+    def route(self, rule: str, *, parameters: Any = None, **options: Any) -> Callable[[Any], Any]:
+        register = super().route(rule, parameters=parameters, **options)
+
+        def decorator(view: Any) -> Any:
+            if isinstance(view, type) and issubclass(view, MethodView):
+                for method in view.methods or ():
+                    _document_refusals(getattr(view, method.lower()))
+            else:
+                _document_refusals(view)
+            return register(view)
+
+        return decorator
+
+    @staticmethod
+    def errors(*statuses: int) -> Callable[[Any], Any]:
+        """Document error statuses a view answers (in the {"error": ...} shape)."""
+        return flask_smorest.Blueprint.doc(responses=_error_responses(statuses))
+
+
+def _error_responses(statuses: Any) -> dict[int, str]:
+    # flask-smorest registers one response component per status, named like HTTPStatus.
+    return {status: HTTPStatus(status).name for status in statuses}
+
+
+def _document_refusals(view: Any) -> None:
+    """Document the statuses the permission decorators around `view` answer."""
+    refuses = getattr(view, "refuses", None)
+    if refuses:
+        manual = view.__dict__.setdefault("_apidoc", {}).setdefault("manual_doc", {})
+        manual.setdefault("responses", {}).update(_error_responses(sorted(refuses)))
+
+
+class ErrorResponsesPlugin(BasePlugin):
+    """Document the errors the core itself answers on any operation.
+
+    401 everywhere (a bearer token may be invalid or expired on any call), 400 on
+    writes (a session call without X-CSRFToken; a body that is not acceptable
+    JSON), 404 where the path names something.
+    """
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **_: Any
+    ) -> None:
+        for method, operation in (operations or {}).items():
+            responses = operation.setdefault("responses", {})
+            statuses = [401]
+            if method.upper() in UNSAFE_METHODS:
+                statuses.append(400)
+            if path and "{" in path:
+                statuses.append(404)
+            for status, name in _error_responses(statuses).items():
+                responses.setdefault(status, name)
 
 
 class PageArgs(Schema):
@@ -116,6 +215,7 @@ def init_api(app: Flask) -> None:
     api.init_app(
         app,
         spec_kwargs={
+            "extra_plugins": [ErrorResponsesPlugin()],
             "components": {
                 "securitySchemes": {
                     "bearerAuth": {"type": "http", "scheme": "bearer"},
@@ -125,8 +225,20 @@ def init_api(app: Flask) -> None:
             "security": [{"bearerAuth": []}, {"cookieAuth": []}, {}],
         },
     )
+    # Documents <int:...> path parameters with the converter's bounds.
+    api.register_converter(BoundedIntConverter, _bounded_int_schema)
     app.before_request(_authenticate_api_request)
     app.after_request(_no_session_for_token_calls)
+
+
+def _bounded_int_schema(converter: BoundedIntConverter) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "integer", "format": "int32"}
+    low = converter.min if converter.min is not None else None if converter.signed else 0
+    if low is not None:
+        schema["minimum"] = low
+    if converter.max is not None:
+        schema["maximum"] = converter.max
+    return schema
 
 
 def register_api_blueprint(app: Flask, blueprint: ApiBlueprint) -> None:

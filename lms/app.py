@@ -46,6 +46,7 @@ def create_app(
         "lms", root_path=str(PROJECT_ROOT), template_folder="templates", static_folder="static"
     )
     configure(app, config)
+    init_inputs(app)
     init_state(app)
     init_database(app)
     init_extensions(app)
@@ -83,6 +84,16 @@ def _limiter_storage_uri(redis_url: str) -> str:
     if redis_url.startswith("unix://"):
         return "redis+unix://" + redis_url.removeprefix("unix://")
     return redis_url
+
+
+def init_inputs(app: Flask) -> None:
+    """Refuse out-of-range ids in paths and hostile JSON bodies before any view runs."""
+    from lms.inputs import BoundedIntConverter, LmsRequest, refuse_json_on_pages
+
+    app.request_class = LmsRequest
+    app.before_request(refuse_json_on_pages)
+    # Before any blueprint: rules bind their converters when they are added.
+    app.url_map.converters["int"] = BoundedIntConverter
 
 
 def init_state(app: Flask) -> None:

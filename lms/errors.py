@@ -233,9 +233,14 @@ def handle_database_down(exc: SQLAlchemyError) -> Response | tuple[str, int]:
 
 
 def handle_unexpected(exc: Exception) -> Response | tuple[str, int]:
+    from lms.extensions import db
+
     if isinstance(exc, OperationalError | ProgrammingError):
         return handle_database_down(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)
+    # The error page reads the database too; on PostgreSQL a failed statement
+    # leaves the transaction unusable until it is rolled back.
+    db.session.rollback()
     return handle_http_exception(InternalServerError())
 
 

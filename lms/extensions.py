@@ -1,6 +1,8 @@
 """Flask extensions, created unbound here and initialised once in create_app()."""
 
-from flask import Flask, current_app
+from typing import Any
+
+from flask import Flask, current_app, has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -25,7 +27,21 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class LmsSQLAlchemy(SQLAlchemy):
+    def paginate(self, select: Any, *, page: int | None = None, **kwargs: Any) -> Any:
+        """Paginate like Flask-SQLAlchemy, reading ?page= through ``lms.pagination.page_number``.
+
+        Its own reading takes any integer, and an offset past 2**63 makes the
+        database driver raise (a 500 for ``?page=99999999999999999999``).
+        """
+        if page is None and has_request_context():
+            from lms.pagination import page_number
+
+            page = page_number(request.args.get("page"))
+        return super().paginate(select, page=page, **kwargs)
+
+
+db = LmsSQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

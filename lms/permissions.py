@@ -236,8 +236,17 @@ def _refuse_anonymous() -> None:
     abort(login_manager.unauthorized())
 
 
+def _declare_refusals(wrapper: Any, view: Any, *statuses: int) -> None:
+    # Read by lms.api to document the answers; the union keeps stacked decorators' ones.
+    wrapper.refuses = frozenset(getattr(view, "refuses", ())) | set(statuses)
+
+
 def login_required(view: F) -> F:
-    """Like Flask-Login's, but API requests get a JSON 401 instead of a redirect."""
+    """Like Flask-Login's, but API requests get a JSON 401 instead of a redirect.
+
+    Like every decorator here, it checks before the decorators below it run:
+    put it above ``@blp.arguments`` so the caller is known before the body is read.
+    """
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -245,11 +254,12 @@ def login_required(view: F) -> F:
             _refuse_anonymous()
         return view(*args, **kwargs)
 
+    _declare_refusals(wrapper, view, 401)
     return wrapper  # type: ignore[return-value]
 
 
-def permission_required(name: str) -> Callable[[F], F]:
-    """Refuse with 401 (anonymous) or 403 unless the user holds `name`."""
+def permission_required(name: str, message: str | None = None) -> Callable[[F], F]:
+    """Refuse with 401 (anonymous) or 403 (saying `message`) unless the user holds `name`."""
 
     def decorator(view: F) -> F:
         @functools.wraps(view)
@@ -257,16 +267,17 @@ def permission_required(name: str) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 _refuse_anonymous()
             if not has_permission(name):
-                abort(403)
+                abort(403, message)
             return view(*args, **kwargs)
 
+        _declare_refusals(wrapper, view, 401, 403)
         return wrapper  # type: ignore[return-value]
 
     return decorator
 
 
-def role_required(*roles: str | Role) -> Callable[[F], F]:
-    """Refuse unless the user has one of `roles` (admins always pass)."""
+def role_required(*roles: str | Role, message: str | None = None) -> Callable[[F], F]:
+    """Refuse unless the user has one of `roles` (admins always pass); 403 says `message`."""
     allowed = {Role(r) for r in roles} | {Role.ADMIN}
 
     def decorator(view: F) -> F:
@@ -275,15 +286,35 @@ def role_required(*roles: str | Role) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 _refuse_anonymous()
             if current_user.role not in allowed:
-                abort(403)
+                abort(403, message)
             return view(*args, **kwargs)
 
+        _declare_refusals(wrapper, view, 401, 403)
         return wrapper  # type: ignore[return-value]
 
     return decorator
 
 
 admin_required = role_required(Role.ADMIN)
+
+
+def check_first(check: Callable[..., Any]) -> Callable[[F], F]:
+    """Run ``check(**path_args)`` before the view and the decorators below this one.
+
+    For object checks ("may this user edit this course?") on views that take a
+    body: the check refuses (401, 403 or 404) before the body is validated.
+    """
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            check(**kwargs)
+            return view(*args, **kwargs)
+
+        _declare_refusals(wrapper, view, 401, 403, 404)
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
 
 
 def ensure_can(obj: Any, action: str, *, hide: bool = False, user: Any = None) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from lms.api import ApiBlueprint, ApiError, page_of, page_schema, require_user
 from lms.extensions import db
 from lms.models import User
-from lms.permissions import has_permission
+from lms.permissions import login_required, permission_required
 from lms_auth import limits, rules, services
 from lms_auth.models import AuthInstructorApplication
 from lms_auth.schemas import (
@@ -61,6 +61,7 @@ def _current_token_row() -> Any:
 
 
 @blp.route("/auth/register", methods=["POST"])
+@blp.errors(409, 429)
 @limits.register_per_ip
 @limits.register_per_email
 @blp.arguments(RegisterSchema)
@@ -88,6 +89,7 @@ def register(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/auth/login", methods=["POST"])
+@blp.errors(403, 429)
 @limits.login_limits
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
@@ -154,6 +156,7 @@ def me() -> dict[str, Any]:
 
 
 @blp.route("/auth/refresh", methods=["POST"])
+@blp.errors(429)
 @limits.token_per_ip
 @limits.token_per_user
 @blp.response(200, TokenSchema)
@@ -171,6 +174,7 @@ def refresh() -> dict[str, Any]:
 
 
 @blp.route("/auth/password/forgot", methods=["POST"])
+@blp.errors(429)
 @limits.forgot_per_ip
 @limits.forgot_per_email
 @blp.arguments(ForgotSchema)
@@ -184,6 +188,7 @@ def forgot_password(args: dict[str, Any]) -> dict[str, str]:
 
 
 @blp.route("/auth/password/reset", methods=["POST"])
+@blp.errors(422, 429)
 @limits.token_per_ip
 @blp.arguments(ResetSchema)
 @blp.response(200, MessageSchema)
@@ -200,6 +205,8 @@ def reset_password(args: dict[str, Any]) -> dict[str, str]:
 
 
 @blp.route("/auth/password/change", methods=["POST"])
+@blp.errors(422)
+@login_required
 @blp.arguments(ChangePasswordSchema)
 @blp.response(200, TokenSchema)
 def change_password(args: dict[str, Any]) -> dict[str, Any]:
@@ -215,6 +222,7 @@ def change_password(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/auth/verify-email", methods=["POST"])
+@blp.errors(429)
 @limits.token_per_ip
 @blp.arguments(TokenArgsSchema)
 @blp.response(200, UserEnvelope)
@@ -245,6 +253,8 @@ def get_me() -> Any:
 
 
 @blp.route("/users/me", methods=["PATCH"])
+@blp.errors(409, 422)
+@login_required
 @blp.arguments(ProfilePatchSchema)
 @blp.response(200, UserSchema)
 def patch_me(args: dict[str, Any]) -> Any:
@@ -288,6 +298,8 @@ def get_user(user_id: int) -> Any:
 
 
 @blp.route("/instructor-applications", methods=["POST"])
+@blp.errors(409, 422)
+@login_required
 @blp.arguments(ApplicationArgsSchema)
 @blp.response(201, ApplicationSchema)
 def apply(args: dict[str, Any]) -> Any:
@@ -318,19 +330,16 @@ def my_applications() -> Any:
     return page_of(stmt, {"page": 1, "per_page": 100})
 
 
-def _require_reviewer() -> User:
-    user = require_user()
-    if not has_permission("auth.review_applications", user):
-        raise ApiError(403, "Only administrators may do that.")
-    return user
+# Reviewers are checked before the body is read: a student gets 403, never a 422.
+reviewers_only = permission_required("auth.review_applications")
 
 
 @blp.route("/admin/instructor-applications", methods=["GET"])
+@reviewers_only
 @blp.arguments(ApplicationListArgs, location="query")
 @blp.response(200, page_schema(ApplicationSchema, "AdminApplicationPage"))
 def admin_list(args: dict[str, Any]) -> Any:
     """Applications by status (default: pending), oldest first."""
-    _require_reviewer()
     stmt = (
         select(AuthInstructorApplication)
         .where(AuthInstructorApplication.status == args["status"])
@@ -340,7 +349,7 @@ def admin_list(args: dict[str, Any]) -> Any:
 
 
 def _decide(application_id: int, approve: bool, note: str) -> Any:
-    admin = _require_reviewer()
+    admin = require_user()  # views are @reviewers_only
     application = services.get_application(application_id)
     if application is None:
         raise ApiError(404, "No such application.")
@@ -353,6 +362,8 @@ def _decide(application_id: int, approve: bool, note: str) -> Any:
 
 
 @blp.route("/admin/instructor-applications/<int:application_id>/approve", methods=["POST"])
+@blp.errors(409)
+@reviewers_only
 @blp.arguments(ApproveSchema)
 @blp.response(200, ApplicationSchema)
 def approve(args: dict[str, Any], application_id: int) -> Any:
@@ -361,6 +372,8 @@ def approve(args: dict[str, Any], application_id: int) -> Any:
 
 
 @blp.route("/admin/instructor-applications/<int:application_id>/reject", methods=["POST"])
+@blp.errors(409)
+@reviewers_only
 @blp.arguments(RejectSchema)
 @blp.response(200, ApplicationSchema)
 def reject(args: dict[str, Any], application_id: int) -> Any:

@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from lms.api import ApiBlueprint, ApiError, PageArgs, page_of, page_schema, require_user
 from lms.extensions import db
+from lms.inputs import Id
 from lms.markup import render_markdown
-from lms.models import User
-from lms.permissions import has_permission
+from lms.models import Role, User
+from lms.permissions import check_first, has_permission, permission_required, role_required
 from lms.urls import external_url
 from lms_catalog import services, staff
 from lms_catalog.certificates import public_facts
@@ -110,7 +111,7 @@ class CourseWriteSchema(Schema):
     subtitle = fields.String(validate=validate.Length(max=services.SUBTITLE_MAX))
     description_md = fields.String(validate=validate.Length(max=services.TEXT_MAX))
     outcomes_md = fields.String(validate=validate.Length(max=services.TEXT_MAX))
-    category_id = fields.Integer(strict=True, allow_none=True)
+    category_id = Id(allow_none=True)
     level = fields.String(validate=validate.OneOf(LEVELS))
     language = fields.String(validate=validate.Length(min=2, max=10))
     price_cents = fields.Integer(
@@ -193,13 +194,6 @@ def _editable_course(slug: str) -> Course:
     return course
 
 
-def _require_permission(name: str) -> Any:
-    user = require_user()
-    if not has_permission(name, user):
-        raise ApiError(403, "You do not have permission to do that.", code="forbidden")
-    return user
-
-
 def _commit() -> None:
     db.session.commit()
 
@@ -243,6 +237,10 @@ def list_categories() -> list[Any]:
 
 
 @blp.route("/courses", methods=["POST"])
+@role_required(
+    Role.INSTRUCTOR,
+    message="Only instructors can create courses. Apply to become an instructor first.",
+)
 @blp.arguments(CourseWriteSchema)
 @blp.response(201, CourseSchema)
 def create_course(data: dict[str, Any]) -> Course:
@@ -261,7 +259,9 @@ def get_course(slug: str) -> Course:
 
 
 @blp.route("/courses/<slug>", methods=["PATCH"])
-@blp.arguments(CoursePatchSchema)
+@blp.errors(409)
+@check_first(lambda slug: _editable_course(slug))
+@blp.arguments(CoursePatchSchema, required=False)  # omitted fields stay
 @blp.response(200, CourseSchema)
 def update_course(data: dict[str, Any], slug: str) -> Course:
     """Change a course (its instructors and admins)."""
@@ -277,6 +277,7 @@ def update_course(data: dict[str, Any], slug: str) -> Course:
 
 
 @blp.route("/courses/<slug>", methods=["DELETE"])
+@blp.errors(403)
 @blp.response(204)
 def delete_course(slug: str) -> None:
     """Delete a course (soft: an admin can restore it)."""
@@ -286,6 +287,7 @@ def delete_course(slug: str) -> None:
 
 
 @blp.route("/courses/<slug>/thumbnail", methods=["PUT"])
+@blp.errors(403, 413, 422)
 @blp.response(200, CourseSchema)
 def upload_thumbnail(slug: str) -> Course:
     """Replace the course's thumbnail (multipart field "file": JPEG, PNG, WebP or GIF)."""
@@ -303,6 +305,7 @@ def upload_thumbnail(slug: str) -> Course:
 
 
 @blp.route("/courses/<slug>/submit", methods=["POST"])
+@blp.errors(403, 409, 422)
 @blp.response(200, CourseSchema)
 def submit_course(slug: str) -> Course:
     """Send a draft to the admins for review."""
@@ -316,11 +319,11 @@ def submit_course(slug: str) -> Course:
 
 
 @blp.route("/admin/courses", methods=["GET"])
+@permission_required("catalog.manage_courses")
 @blp.arguments(AdminCourseArgs, location="query")
 @blp.response(200, page_schema(CourseSchema, name="AdminCoursePage"))
 def admin_courses(args: dict[str, Any]) -> dict[str, Any]:
     """List courses by status for moderation (admins); pending ones oldest first."""
-    _require_permission("catalog.manage_courses")
     status = args.get("status")
     stmt = select(Course)
     if status == "deleted":
@@ -333,8 +336,8 @@ def admin_courses(args: dict[str, Any]) -> dict[str, Any]:
     return page_of(stmt, args)
 
 
-def _moderated(slug: str, permission: str = "catalog.review_courses") -> tuple[Course, Any]:
-    user = _require_permission(permission)
+def _moderated(slug: str) -> tuple[Course, Any]:
+    user = current_user._get_current_object()  # the views check the permission first
     course = services.get_course_by_slug(slug)
     if course is None:
         raise ApiError(404, "No course at this address.", code="not_found")
@@ -342,6 +345,8 @@ def _moderated(slug: str, permission: str = "catalog.review_courses") -> tuple[C
 
 
 @blp.route("/admin/courses/<slug>/approve", methods=["POST"])
+@blp.errors(409)
+@permission_required("catalog.review_courses")
 @blp.response(200, CourseSchema)
 def approve_course(slug: str) -> Course:
     """Publish a course waiting for review."""
@@ -352,6 +357,8 @@ def approve_course(slug: str) -> Course:
 
 
 @blp.route("/admin/courses/<slug>/reject", methods=["POST"])
+@blp.errors(409)
+@permission_required("catalog.review_courses")
 @blp.arguments(FeedbackSchema)
 @blp.response(200, CourseSchema)
 def reject_course(data: dict[str, Any], slug: str) -> Course:
@@ -363,6 +370,8 @@ def reject_course(data: dict[str, Any], slug: str) -> Course:
 
 
 @blp.route("/admin/courses/<slug>/unpublish", methods=["POST"])
+@blp.errors(409)
+@permission_required("catalog.review_courses")
 @blp.arguments(ReasonSchema)
 @blp.response(200, CourseSchema)
 def unpublish_course(data: dict[str, Any], slug: str) -> Course:
@@ -374,10 +383,12 @@ def unpublish_course(data: dict[str, Any], slug: str) -> Course:
 
 
 @blp.route("/admin/courses/<slug>/restore", methods=["POST"])
+@blp.errors(409)
+@permission_required("catalog.manage_courses")
 @blp.response(200, CourseSchema)
 def restore_course(slug: str) -> Course:
     """Bring back a deleted course (as a draft)."""
-    course, user = _moderated(slug, "catalog.manage_courses")
+    course, user = _moderated(slug)
     services.restore(course, user)
     _commit()
     return course
@@ -460,6 +471,7 @@ def _user(user_id: int) -> User:
 
 
 @blp.route("/courses/<slug>/staff", methods=["GET"])
+@blp.errors(403)
 @blp.response(200, CourseStaffMemberSchema(many=True))
 def list_staff(slug: str) -> list[dict[str, Any]]:
     """List the course's staff with their roles (staff only)."""
@@ -467,6 +479,7 @@ def list_staff(slug: str) -> list[dict[str, Any]]:
 
 
 @blp.route("/courses/<slug>/staff", methods=["POST"])
+@blp.errors(403, 409)
 @_for_staff_managers
 @blp.arguments(CourseStaffAddSchema)
 @blp.response(201, CourseStaffMemberSchema(many=True))
@@ -478,6 +491,7 @@ def add_staff(data: dict[str, Any], course: Course) -> list[dict[str, Any]]:
 
 
 @blp.route("/courses/<slug>/staff/<int:user_id>", methods=["PATCH"])
+@blp.errors(403, 409)
 @_for_staff_managers
 @blp.arguments(CourseStaffRoleSchema)
 @blp.response(200, CourseStaffMemberSchema(many=True))
@@ -489,6 +503,7 @@ def change_staff_role(data: dict[str, Any], course: Course, user_id: int) -> lis
 
 
 @blp.route("/courses/<slug>/staff/<int:user_id>", methods=["DELETE"])
+@blp.errors(403, 409)
 @blp.response(204)
 def remove_staff(slug: str, user_id: int) -> None:
     """Remove someone from the staff (the owner or an admin), or leave it yourself."""
@@ -502,6 +517,7 @@ def remove_staff(slug: str, user_id: int) -> None:
 
 
 @blp.route("/courses/<slug>/owner", methods=["POST"])
+@blp.errors(403, 409)
 @_for_staff_managers
 @blp.arguments(CourseOwnerSchema)
 @blp.response(200, CourseStaffMemberSchema(many=True))
@@ -516,6 +532,7 @@ def transfer_ownership(data: dict[str, Any], course: Course) -> list[dict[str, A
 
 
 @blp.route("/courses/<slug>/enroll", methods=["POST"])
+@blp.errors(402, 409)
 @blp.response(201, EnrollmentSchema)
 @blp.alt_response(200, schema=EnrollmentSchema, description="Already enrolled; nothing changed.")
 def enroll(slug: str) -> Any:

@@ -9,6 +9,7 @@ from flask.views import MethodView
 
 from lms.api import ApiBlueprint, ApiError, require_user
 from lms.extensions import db
+from lms.permissions import check_first, login_required
 from lms_lessons import access, files, services, tracking
 from lms_lessons.builtin_types import attach_file
 from lms_lessons.registry import ContentError, get_lesson_type
@@ -42,6 +43,19 @@ def _user() -> Any:
     return current_user
 
 
+# Who may edit is settled before the body is read (a student gets 403, never a 422).
+def _edits_course(slug: str) -> None:
+    access.editable_course(access.course_by_slug(slug, _user()), _user())
+
+
+def _edits_section(section_id: int) -> None:
+    access.section_for(section_id, require_user(), edit=True)
+
+
+def _edits_lesson(lesson_id: int) -> None:
+    access.lesson_for_edit(lesson_id, require_user())
+
+
 # --- sections --------------------------------------------------------------------
 
 
@@ -58,6 +72,8 @@ class CourseSections(MethodView):
         items = [section_json(s, course, include_drafts=staff, completed=done) for s in sections]
         return {"items": items, "total": len(items)}
 
+    @blp.errors(409, 422)
+    @check_first(_edits_course)
     @blp.arguments(SectionIn)
     @blp.response(201, SectionOut)
     def post(self, data: dict[str, Any], slug: str) -> dict[str, Any]:
@@ -71,6 +87,8 @@ class CourseSections(MethodView):
 
 @blp.route("/courses/<slug>/sections/reorder")
 class SectionReorder(MethodView):
+    @blp.errors(422)
+    @check_first(_edits_course)
     @blp.arguments(ReorderIn)
     @blp.response(200, SectionList)
     def post(self, data: dict[str, Any], slug: str) -> dict[str, Any]:
@@ -85,6 +103,8 @@ class SectionReorder(MethodView):
 
 @blp.route("/sections/<int:section_id>")
 class SectionItem(MethodView):
+    @blp.errors(422)
+    @check_first(_edits_section)
     @blp.arguments(SectionIn)
     @blp.response(200, SectionOut)
     def patch(self, data: dict[str, Any], section_id: int) -> dict[str, Any]:
@@ -94,6 +114,7 @@ class SectionItem(MethodView):
         db.session.commit()
         return section_json(section, course, include_drafts=True)
 
+    @blp.errors(403)
     @blp.response(204)
     def delete(self, section_id: int) -> None:
         """Delete a section and every lesson in it."""
@@ -121,6 +142,8 @@ class SectionLessons(MethodView):
         ]
         return {"items": items, "total": len(items)}
 
+    @blp.errors(409, 422)
+    @check_first(_edits_section)
     @blp.arguments(LessonIn)
     @blp.response(201, LessonOut)
     def post(self, data: dict[str, Any], section_id: int) -> dict[str, Any]:
@@ -134,6 +157,8 @@ class SectionLessons(MethodView):
 
 @blp.route("/sections/<int:section_id>/lessons/reorder")
 class LessonReorder(MethodView):
+    @blp.errors(422)
+    @check_first(_edits_section)
     @blp.arguments(ReorderIn)
     @blp.response(200, LessonList)
     def post(self, data: dict[str, Any], section_id: int) -> dict[str, Any]:
@@ -150,6 +175,7 @@ class LessonReorder(MethodView):
 
 @blp.route("/lessons/<int:lesson_id>")
 class LessonItem(MethodView):
+    @blp.errors(403)
     @blp.response(200, LessonOut)
     def get(self, lesson_id: int) -> dict[str, Any]:
         """Return a lesson with its content (enrolled students, free previews, staff)."""
@@ -160,7 +186,9 @@ class LessonItem(MethodView):
             found.lesson, found.course, user, with_content=True, track=found.can_track
         )
 
-    @blp.arguments(LessonIn)
+    @blp.errors(409, 422)
+    @check_first(_edits_lesson)
+    @blp.arguments(LessonIn, required=False)  # omitted fields stay
     @blp.response(200, LessonOut)
     def patch(self, data: dict[str, Any], lesson_id: int) -> dict[str, Any]:
         """Change a lesson's fields or content (course staff)."""
@@ -170,6 +198,7 @@ class LessonItem(MethodView):
         db.session.commit()
         return lesson_json(lesson, course, user, with_content=True)
 
+    @blp.errors(403)
     @blp.response(204)
     def delete(self, lesson_id: int) -> None:
         """Delete a lesson (and its stored file)."""
@@ -180,6 +209,7 @@ class LessonItem(MethodView):
 
 @blp.route("/lessons/<int:lesson_id>/file")
 class LessonFile(MethodView):
+    @blp.errors(403)
     @blp.response(200, FileUrlOut)
     def get(self, lesson_id: int) -> dict[str, Any]:
         """Return a fresh signed, expiring URL to the lesson's file."""
@@ -196,6 +226,8 @@ class LessonFile(MethodView):
             "expires_in": current_app.config["LESSONS_FILE_URL_EXPIRES"],
         }
 
+    @blp.errors(409, 413, 422)
+    @check_first(_edits_lesson)
     @blp.arguments(FileIn, location="files")
     @blp.response(200, LessonOut)
     def post(self, _files: dict[str, Any], lesson_id: int) -> dict[str, Any]:
@@ -227,6 +259,8 @@ class LessonFile(MethodView):
 
 @blp.route("/lessons/<int:lesson_id>/progress")
 class LessonProgressView(MethodView):
+    @blp.errors(403, 409, 422)
+    @login_required
     @blp.arguments(ProgressIn)
     @blp.response(200, ProgressOut)
     def post(self, data: dict[str, Any], lesson_id: int) -> dict[str, Any]:
@@ -241,6 +275,7 @@ class LessonProgressView(MethodView):
 
 @blp.route("/lessons/<int:lesson_id>/complete")
 class LessonComplete(MethodView):
+    @blp.errors(403, 409)
     @blp.response(200, ProgressOut)
     def post(self, lesson_id: int) -> dict[str, Any]:
         """Mark a lesson complete (text and file lessons; media complete by watching)."""
