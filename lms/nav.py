@@ -31,6 +31,8 @@ class NavItem:
     # Admin pages: one line saying what the page is for, and how many things
     # wait there for a decision (called only where the count is shown).
     description: str = ""
+    # The page a person lands on after signing in (the first visible one wins).
+    landing: bool = False
     pending: Callable[[], int] | None = None
 
     @property
@@ -84,3 +86,13 @@ class NavRegistry:
 
     def items(self, menu: str, user: Any) -> list[NavItem]:
         return [i for i in self._menus.get(menu, []) if i.is_visible_to(user)]
+
+
+def landing_url(user: Any) -> str:
+    """Return where `user` lands after signing in: a plugin's landing page, else the home page."""
+    from lms.state import lms_state
+
+    for item in lms_state().nav.items("user", user):
+        if item.landing:
+            return item.url
+    return url_for("core.home")

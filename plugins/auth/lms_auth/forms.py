@@ -120,10 +120,20 @@ class ChangePasswordForm(CleanForm):
     confirm = ResetForm.confirm
 
 
+# As each service spells its own name.
+LINK_LABELS = {
+    "website": "Website",
+    "github": "GitHub",
+    "linkedin": "LinkedIn",
+    "x": "X",
+    "youtube": "YouTube",
+}
+
+
 def _link_fields() -> dict[str, URLField]:
     return {
         f"link_{kind}": URLField(
-            f"{'X' if kind == 'x' else kind.capitalize()} link",
+            f"{LINK_LABELS[kind]} link",
             validators=[Optional(), Length(max=rules.MAX_LINK_LENGTH), _rule(rules.clean_link)],
         )
         for kind in rules.LINK_KINDS

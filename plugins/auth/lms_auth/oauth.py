@@ -30,6 +30,7 @@ from werkzeug.wrappers import Response
 from lms.actions import attempt
 from lms.extensions import db
 from lms.models import User, utcnow
+from lms.nav import landing_url
 from lms_auth import services
 from lms_auth.models import AuthIdentity
 from lms_auth.rules import RuleError, normalise_email
@@ -283,7 +284,7 @@ def complete_sign_in(provider: str, profile: ProviderProfile) -> Response:
     services.start_web_session(user)
     db.session.commit()
     flash(f"Welcome, {user.display_name}. You are signed in with {title}.", "success")
-    return redirect(next_url or url_for("core.home"))
+    return redirect(next_url or landing_url(user))
 
 
 # --- Flask-Dance wiring -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from lms.nav import NavItem, signed_in, signed_out
 from lms.plugins import Plugin
+from lms.settings import SettingSpec
 from lms.state import lms_state
 from lms_auth.oauth import OAUTH_CONFIG
 
@@ -39,6 +40,17 @@ class AuthPlugin(Plugin):
         "auth.read_login_log": ("Read the sign-in log", ()),
     }
 
+    default_settings = {
+        "intranet_email_domains": SettingSpec(
+            str,
+            "",
+            max_length=500,
+            label="Intranet e-mail domains",
+            description="Domains on special-use names (such as school.local or "
+            "staff.internal) that your school's addresses use; separate them with commas "
+            "or spaces. Other special-use addresses stay refused.",
+        ),
+    }
     default_config = {
         # Token lifetimes.
         "AUTH_RESET_TOKEN_HOURS": 1,

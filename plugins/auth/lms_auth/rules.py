@@ -58,8 +58,32 @@ def normalise_email(value: str) -> str:
     try:
         normalised = validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError:
-        raise RuleError("That e-mail address is not valid.") from None
+        # Special-use names (.local, .internal...) are refused unless the school lists
+        # its intranet domain; then only the globally-deliverable check is relaxed.
+        local, _, domain = value.rpartition("@")
+        if not _on_intranet_domain(domain) or not INTRANET_DOMAIN_RE.match(domain):
+            raise RuleError("That e-mail address is not valid.") from None
+        try:
+            # The library refuses special-use names whatever it is told: check the
+            # mailbox part against an ordinary domain, the listed domain by pattern.
+            checked = validate_email(f"{local}@intranet.example.org", check_deliverability=False)
+        except EmailNotValidError:
+            raise RuleError("That e-mail address is not valid.") from None
+        normalised = f"{checked.local_part}@{domain}"
     return normalised.lower()
+
+
+INTRANET_DOMAIN_RE = re.compile(
+    r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z]{2,63}$"
+)
+
+
+def _on_intranet_domain(domain: str) -> bool:
+    from lms.settings import get_setting
+
+    domain = domain.strip().lower()
+    listed = (get_setting("auth", "intranet_email_domains") or "").replace(",", " ").split()
+    return any(domain == d.lower() or domain.endswith("." + d.lower()) for d in listed)
 
 
 def normalise_username(value: str) -> str:

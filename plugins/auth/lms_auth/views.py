@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from lms.actions import attempt
 from lms.extensions import db
 from lms.models import User
+from lms.nav import landing_url
 from lms.permissions import login_required, permission_required
 from lms.storage import get_storage
 from lms_auth import limits, oauth, rules, services
@@ -108,7 +109,7 @@ def check_inbox() -> str:
 def login() -> Page:
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
-        return redirect(next_url or url_for("core.home"))
+        return redirect(next_url or landing_url(current_user))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -117,7 +118,7 @@ def login() -> Page:
             services.start_web_session(result.user)
             db.session.commit()
             flash(f"Welcome back, {result.user.display_name}.", "success")
-            return redirect(next_url or url_for("core.home"))
+            return redirect(next_url or landing_url(result.user))
         db.session.commit()  # keep the attempt in the log
         if result.reason == "wrong":
             limits.count_this_request()

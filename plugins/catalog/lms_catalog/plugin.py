@@ -77,7 +77,13 @@ class CatalogPlugin(Plugin):
             ]
         if menu == "user":
             return [
-                NavItem("My courses", "catalog.my_courses", order=10, visible=signed_in),
+                NavItem(
+                    "My courses",
+                    "catalog.my_courses",
+                    order=10,
+                    visible=signed_in,
+                    landing=True,
+                ),
                 NavItem("Certificates", "catalog.my_certificates", order=15, visible=signed_in),
             ]
         if menu == "admin":
