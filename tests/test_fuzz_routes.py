@@ -135,16 +135,17 @@ def _callers(app: Flask, make_client: Callable[[], FormClient], world: dict[str,
     Made again for every route, because some routes sign their caller out.
     """
     from lms.extensions import db
-    from lms.models import User
+    from lms.sessions import new_session_key
 
     callers = [Caller("anonymous", make_client())]
     for role, person in world["people"].items():
         client = make_client()
         token = world["login"](client, person.email)  # before the session: no CSRF needed
-        with app.app_context():
-            cookie_id = db.session.get(User, person.id).get_id()
+        with app.app_context():  # a browser session of its own, as signing in makes one
+            key = new_session_key(person.id)
+            db.session.commit()
         with client.session_transaction() as session:
-            session["_user_id"] = cookie_id
+            session["_user_id"] = f"{person.id}.{key}"
             session["_fresh"] = True
         callers.append(Caller(role, client, token))
     return callers
@@ -311,15 +312,8 @@ def test_reported_malformed_input_gets_a_4xx_in_the_error_format(
     body: str | None,
 ) -> None:
     """Signed in as the instructor, so role checks let the input reach the parsers."""
-    client = make_client()
-    token = world["login"](client, world["people"]["instructor"].email)
-    from lms.extensions import db
-    from lms.models import User
-
-    with app.app_context():
-        cookie_id = db.session.get(User, world["people"]["instructor"].id).get_id()
-    with client.session_transaction() as session:
-        session["_user_id"] = cookie_id
+    instructor = next(c for c in _callers(app, make_client, world) if c.name == "instructor")
+    client, token = instructor.client, instructor.token
     url = url.replace("/any/", f"/{world['values']['slug']}/")
     headers = {"Content-Type": "application/json"} if body else {}
     if url.startswith("/api/"):
