@@ -88,10 +88,10 @@ def _limiter_storage_uri(redis_url: str) -> str:
 
 def init_inputs(app: Flask) -> None:
     """Refuse out-of-range ids in paths and hostile JSON bodies before any view runs."""
-    from lms.inputs import BoundedIntConverter, LmsRequest, refuse_json_on_pages
+    from lms.inputs import BoundedIntConverter, LmsRequest, screen_request
 
     app.request_class = LmsRequest
-    app.before_request(refuse_json_on_pages)
+    app.before_request(screen_request)
     # Before any blueprint: rules bind their converters when they are added.
     app.url_map.converters["int"] = BoundedIntConverter
 

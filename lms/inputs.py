@@ -17,14 +17,18 @@ from typing import Any
 
 from flask import Request, request
 from marshmallow import fields, validate
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from werkzeug.routing import IntegerConverter, Map
+
+from lms.request_body import body_is_streamed
 
 # The range of an INTEGER column on every database we run on.
 INT_MIN = -(2**31)
 INT_MAX = 2**31 - 1
 # Our API's bodies are a few levels deep; the limit only has to stop abuse.
 MAX_JSON_DEPTH = 32
+# PostgreSQL cannot store NUL in text, and no person types one.
+NUL_MESSAGE = "Text contains a NUL character."
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -91,6 +95,8 @@ def _check_tree(value: Any) -> None:
 
 
 def _check_text(text: str) -> None:
+    if "\x00" in text:
+        raise BadJson(NUL_MESSAGE)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -130,18 +136,23 @@ class _BodyJson:
     loads = staticmethod(loads)
 
 
-def refuse_json_on_pages() -> None:
-    """Answer 415 to a JSON body sent to a page: pages take form fields, the API takes JSON.
+def screen_request() -> None:
+    """Refuse, before any view, what no view could handle (a before_request handler).
 
-    Flask-WTF would otherwise load a JSON body as form data, and its fields
-    expect strings, not numbers or lists.
+    - a NUL character in the path, the query string or form fields: 400;
+    - a JSON body sent to a page: 415. Pages take form fields, the API takes
+      JSON; Flask-WTF would otherwise load JSON as form data, and its fields
+      expect strings, not numbers or lists.
+    JSON bodies are checked when read (``loads``).
     """
-    if (
-        request.method in {"POST", "PUT", "PATCH", "DELETE"}
-        and request.is_json
-        and not request.path.startswith("/api/")
-    ):
-        raise UnsupportedMediaType("This page takes form fields, not JSON. The API is /api/v1.")
+    texts = [request.path, *request.args.keys(), *request.args.values()]
+    if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
+        if request.is_json and not request.path.startswith("/api/"):
+            raise UnsupportedMediaType("This page takes form fields, not JSON. The API is /api/v1.")
+        if not body_is_streamed():  # already received (lms.request_body)
+            texts += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in text for text in texts):
+        raise BadRequest(NUL_MESSAGE)
 
 
 class LmsRequest(Request):

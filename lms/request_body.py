@@ -31,12 +31,15 @@ def streams_request_body(view: F) -> F:
     return view
 
 
+def body_is_streamed() -> bool:
+    """Say whether this request's view reads the body itself (``@streams_request_body``)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return view is not None and getattr(view, "streams_request_body", False)
+
+
 def receive_body() -> None:
     """Receive the whole body of an unsafe request now (a before_request handler)."""
-    if request.method in _SAFE_METHODS:
-        return
-    view = current_app.view_functions.get(request.endpoint or "")
-    if view is not None and getattr(view, "streams_request_body", False):
+    if request.method in _SAFE_METHODS or body_is_streamed():
         return
     if request.mimetype in _FORM_TYPES:
         _ = request.form  # parses the body; files are spooled to disk

@@ -288,6 +288,8 @@ def test_no_route_answers_5xx_to_hostile_input(
         ("POST", "/api/v1/courses", '{"title": "x", "category_id": ' + str(2**31) + "}"),
         ("POST", "/api/v1/courses/any/sections/reorder", '{"ids": [' + HUGE + "]}"),
         ("POST", "/auth/login", '{"email": "a@b.c", "password": ' + HUGE + "}"),
+        ("GET", "/courses?q=%00", None),
+        ("POST", "/api/v1/auth/login", '{"login": "a\\u0000", "password": "x"}'),
     ],
     ids=[
         "api-lesson-huge-id",
@@ -301,6 +303,8 @@ def test_no_route_answers_5xx_to_hostile_input(
         "course-category-past-int32",
         "reorder-huge-id",
         "page-form-json-body",
+        "page-query-nul",
+        "login-nul",
     ],
 )
 def test_reported_malformed_input_gets_a_4xx_in_the_error_format(
@@ -344,6 +348,7 @@ def test_json_parser_refuses_what_no_view_could_store() -> None:
 
     for text in [
         '{"a": "\\ud800"}',
+        '{"a": "\\u0000"}',
         HUGE,
         str(2**31),
         str(-(2**31) - 1),
