@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 
-def test_course_url_in_the_api_names_the_site(client, instructor, make_course, app):
-    course = make_course(instructor, title="Site Links")
+def test_course_url_in_the_api_names_the_site(client, instructor, create_course, app):
+    course = create_course(instructor, title="Site Links")
     saved = app.config["SITE_URL"]
     app.config["SITE_URL"] = "https://learn.school.example"
     try:
