@@ -255,6 +255,9 @@ def push(task_id: int, name: str, queue: str, run_at: datetime | None = None) ->
         "description": f"task {task_id} ({name})",
     }
     if run_at is not None and run_at > utcnow():
+        # RQ keeps due times in whole seconds, rounded down: round up, never early.
+        if run_at.microsecond:
+            run_at = run_at.replace(microsecond=0) + timedelta(seconds=1)
         rq_job = q.enqueue_at(run_at, run_task, task_id, **options)
     else:
         rq_job = q.enqueue(run_task, task_id, **options)
