@@ -121,19 +121,18 @@ def _document_refusals(view: Any) -> None:
 class ErrorResponsesPlugin(BasePlugin):
     """Document the errors the core itself answers on any operation.
 
-    401 everywhere (a bearer token may be invalid or expired on any call), 400 on
-    writes (a session call without X-CSRFToken; a body that is not acceptable
-    JSON), 404 where the path names something.
+    401 everywhere (a bearer token may be invalid or expired on any call); 400
+    everywhere too (a NUL character in the path or query, see lms.inputs; on
+    writes also a session call without X-CSRFToken or a body that is not
+    acceptable JSON); 404 where the path names something.
     """
 
     def operation_helper(
         self, path: str | None = None, operations: dict[str, Any] | None = None, **_: Any
     ) -> None:
-        for method, operation in (operations or {}).items():
+        for operation in (operations or {}).values():
             responses = operation.setdefault("responses", {})
-            statuses = [401]
-            if method.upper() in UNSAFE_METHODS:
-                statuses.append(400)
+            statuses = [400, 401]
             if path and "{" in path:
                 statuses.append(404)
             for status, name in _error_responses(statuses).items():

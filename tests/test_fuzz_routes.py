@@ -129,25 +129,18 @@ def _body_field_names(spec: dict[str, Any]) -> set[str]:
     return names
 
 
-def _callers(app: Flask, make_client: Callable[[], FormClient], world: dict[str, Any]):
+def _callers(
+    make_client: Callable[[], FormClient], world: dict[str, Any], login_as: Callable[..., Any]
+) -> list[Caller]:
     """Fresh callers: anonymous, and each role by session and bearer token.
 
     Made again for every route, because some routes sign their caller out.
     """
-    from lms.extensions import db
-    from lms.sessions import new_session_key
-
     callers = [Caller("anonymous", make_client())]
     for role, person in world["people"].items():
         client = make_client()
         token = world["login"](client, person.email)  # before the session: no CSRF needed
-        with app.app_context():  # a browser session of its own, as signing in makes one
-            key = new_session_key(person.id)
-            db.session.commit()
-        with client.session_transaction() as session:
-            session["_user_id"] = f"{person.id}.{key}"
-            session["_fresh"] = True
-        callers.append(Caller(role, client, token))
+        callers.append(Caller(role, login_as(client, person), token))
     return callers
 
 
@@ -204,7 +197,10 @@ def _routes(app: Flask) -> list[tuple[Rule, str]]:
 
 
 def test_no_route_answers_5xx_to_hostile_input(
-    app: Flask, world: dict[str, Any], make_client: Callable[[], FormClient]
+    app: Flask,
+    world: dict[str, Any],
+    make_client: Callable[[], FormClient],
+    login_as: Callable[..., Any],
 ) -> None:
     spec = make_client().get("/api/v1/openapi.json").get_json()
     json_names = sorted(_body_field_names(spec) | {"ids", "login", "category_id"})
@@ -212,11 +208,15 @@ def test_no_route_answers_5xx_to_hostile_input(
     values = world["values"]
     tally = Tally()
     started = time.monotonic()
+    for caller in _callers(make_client, world, login_as)[1:]:
+        # Signed in for real, by session (pages) and by token (API).
+        assert caller.client.get("/api/v1/auth/me").status_code == 200, caller.name
+        assert _send(caller, "GET", "/api/v1/users/me").status_code == 200, caller.name
     app.config["WTF_CSRF_ENABLED"] = False  # reach the forms' own validation
     try:
         for rule, method in _routes(app):
             route_started = time.monotonic()
-            callers = _callers(app, make_client, world)
+            callers = _callers(make_client, world, login_as)
             good_url = _fill(rule, values)
             for url in _path_variants(rule, values):
                 for caller in callers:
@@ -314,10 +314,12 @@ def test_reported_malformed_input_gets_a_4xx_in_the_error_format(
     method: str,
     url: str,
     body: str | None,
+    login_as: Callable[..., Any],
 ) -> None:
     """Signed in as the instructor, so role checks let the input reach the parsers."""
-    instructor = next(c for c in _callers(app, make_client, world) if c.name == "instructor")
-    client, token = instructor.client, instructor.token
+    client = make_client()
+    token = world["login"](client, world["people"]["instructor"].email)
+    login_as(client, world["people"]["instructor"])
     url = url.replace("/any/", f"/{world['values']['slug']}/")
     headers = {"Content-Type": "application/json"} if body else {}
     if url.startswith("/api/"):
@@ -332,13 +334,13 @@ def test_reported_malformed_input_gets_a_4xx_in_the_error_format(
 
 
 def test_page_number_past_64_bits_shows_the_first_page(
-    app: Flask, world: dict[str, Any], make_client: Callable[[], FormClient]
+    world: dict[str, Any], make_client: Callable[[], FormClient], login_as: Callable[..., Any]
 ) -> None:
     client = make_client()
     response = client.get(f"/api/v1/courses?page={HUGE}")
     assert response.status_code == 422
     assert "page" in response.get_json()["error"]["fields"]
-    signed_in = _callers(app, make_client, world)[1].client
+    signed_in = _callers(make_client, world, login_as)[1].client
     response = signed_in.get(f"/notifications?page={HUGE}")
     assert response.status_code == 200
 
