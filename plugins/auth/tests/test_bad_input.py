@@ -327,9 +327,13 @@ def test_bad_form_input_is_refused_cleanly(
         login_as(client, user)
     before = snapshot(app)
     r = client.submit(path, data, page=page or path)
-    assert r.status_code in (200, 401, 403, 422), (r.status_code, label)
     html = r.get_data(as_text=True)
-    assert 'class="errors"' in html or 'role="alert"' in html, label
+    if any("\x00" in str(value) for value in data.values()):
+        # The core refuses a NUL character before any form sees it (lms.inputs).
+        assert r.status_code == 400 and "NUL character" in html, label
+    else:
+        assert r.status_code in (200, 401, 403, 422), (r.status_code, label)
+        assert 'class="errors"' in html or 'role="alert"' in html, label
     assert snapshot(app) == before
 
 

@@ -214,11 +214,11 @@ def test_login_starts_a_new_session(app, client, create_user):
     "target,expected",
     [
         ("/courses/python?tab=1", "/courses/python?tab=1"),
-        ("https://evil.example/", "/"),
-        ("//evil.example/", "/"),
-        ("/\\evil.example", "/"),
-        ("javascript:alert(1)", "/"),
-        ("/\tevil", "/"),
+        ("https://evil.example/", "/my/courses"),  # refused: where a student lands
+        ("//evil.example/", "/my/courses"),  # refused: where a student lands
+        ("/\\evil.example", "/my/courses"),  # refused: where a student lands
+        ("javascript:alert(1)", "/my/courses"),  # refused: where a student lands
+        ("/\tevil", "/my/courses"),  # refused: where a student lands
     ],
 )
 def test_next_after_login_accepts_only_local_paths(client, create_user, target, expected):
