@@ -104,6 +104,7 @@ def test_login_with_unknown_account_costs_a_hash_too(app, client, create_user, c
         LMS_PASSWORD_HASH_FAST=False,
         AUTH_LOGIN_LIMIT_ACCOUNT="100 per hour",
         AUTH_LOGIN_LIMIT_ACCOUNT_SOURCE="100 per hour",
+        AUTH_LOGIN_LIMIT_DEVICE="100 per hour",
         AUTH_LOGIN_LIMIT_IP="100 per hour",
     )
     create_user(username="real")
