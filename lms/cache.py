@@ -97,7 +97,7 @@ def invalidate_everywhere(app: Flask | None = None) -> None:
     try:
         version = int(get_redis(app).incr(VERSION_KEY))
     except redis.RedisError as exc:
-        log.error(
+        log.warning(
             "cache version not bumped (%s): other processes keep old values up to their ttl", exc
         )
         return
