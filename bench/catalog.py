@@ -221,6 +221,7 @@ def main() -> None:
     redis_server = None
     env = {
         "LMS_ENV": "production",
+        "SITE_URL": "http://127.0.0.1",
         "LMS_INSTANCE_PATH": str(workdir),
         "SECRET_KEY": "bench-secret-key-not-for-production",
         "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL")

@@ -139,6 +139,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="lms-bench-scale-"))
     env = {
         "LMS_ENV": "production",
+        "SITE_URL": "http://127.0.0.1",
         "LMS_INSTANCE_PATH": str(workdir),
         "SECRET_KEY": "bench-secret-key-not-for-production",
     }
