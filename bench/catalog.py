@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -214,7 +215,13 @@ def _median_round(runs: list[dict[str, float]]) -> dict[str, float]:
     return sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
 
 
+def stop_servers_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit, so a stopped benchmark's `finally` stops its servers."""
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
+
+
 def main() -> None:
+    stop_servers_on_sigterm()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
     workdir = Path(tempfile.mkdtemp(prefix="lms-bench-"))

@@ -38,7 +38,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.catalog import free_port, run_wrk, serve, wait_for  # noqa: E402
+from bench.catalog import (  # noqa: E402
+    free_port,
+    run_wrk,
+    serve,
+    stop_servers_on_sigterm,
+    wait_for,
+)
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "1000,50000").split(",")]
 DURATION = os.environ.get("BENCH_DURATION", "8s")
@@ -134,6 +140,7 @@ def measure(targets: dict[tuple[str, int], str]) -> dict[tuple[str, int], dict[s
 
 
 def main() -> None:
+    stop_servers_on_sigterm()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
     workdir = Path(tempfile.mkdtemp(prefix="lms-bench-scale-"))

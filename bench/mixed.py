@@ -154,6 +154,7 @@ def compare_catalog(env: dict[str, str]) -> dict[str, float]:
 
 
 def main() -> None:
+    catalog.stop_servers_on_sigterm()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (scripts/check_system.py wrk installs it)")
     workdir = Path(tempfile.mkdtemp(prefix="lms-bench-mixed-"))
