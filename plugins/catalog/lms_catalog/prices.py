@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from babel.numbers import format_currency
 from flask import g, has_request_context
 
@@ -21,4 +23,11 @@ def format_price(price_cents: int, locale: str | None = None) -> str:
         return "Free"
     if locale is None:
         locale = g.get("lang", "en") if has_request_context() else "en"
-    return format_currency(price_cents / 100, site_currency(), locale=locale)
+    return _formatted(price_cents, site_currency(), locale)
+
+
+# A catalog page formats the same few prices over and over; Babel's
+# formatting is a tenth of the page's time without this.
+@lru_cache(maxsize=4096)
+def _formatted(price_cents: int, currency: str, locale: str) -> str:
+    return format_currency(price_cents / 100, currency, locale=locale)
