@@ -476,3 +476,16 @@ def test_tuspy_reports_a_refusal_as_an_error(live_server, app, bearer):
     with pytest.raises(TusCommunicationError) as caught:
         uploader.upload()
     assert caught.value.status_code == 413
+
+
+def test_a_patch_may_be_larger_than_the_sites_form_limit(app, bearer, create_tus_upload, http):
+    """MAX_CONTENT_LENGTH bounds bodies read into memory; a PATCH is streamed instead."""
+    old = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = MIB
+    try:
+        location = create_tus_upload(bearer, 3 * MIB)
+        r = _patch(http, location, bearer, b"z" * (3 * MIB), 0)
+        assert r.status_code == 204, r.text
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = old
+    assert _row(app, _id(location)).status == COMPLETE
