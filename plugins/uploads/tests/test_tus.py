@@ -489,3 +489,39 @@ def test_a_patch_may_be_larger_than_the_sites_form_limit(app, bearer, create_tus
     finally:
         app.config["MAX_CONTENT_LENGTH"] = old
     assert _row(app, _id(location)).status == COMPLETE
+
+
+@pytest.fixture
+def s3_site(app, s3_storage):
+    """The site's storage is S3 (moto's server over HTTP on loopback) for this test."""
+    state = lms_state(app)
+    local = state.storage
+    state.storage = s3_storage
+    yield s3_storage
+    state.storage = local
+
+
+def test_tuspy_upload_resumes_on_s3_storage(app, live_server, bearer, s3_site, tmp_path):
+    """Chunks smaller than S3's 5 MiB parts, a stop half-way, a resume, one object at the end."""
+    from tusclient.storage.filestorage import FileStorage
+
+    data = _payload(11 * MIB + 3, seed=b"s3")
+    source = tmp_path / "lecture.bin"
+    source.write_bytes(data)
+    urls = FileStorage(str(tmp_path / "urls.json"))
+    tus = tus_client.TusClient(live_server.url + "/api/v1/uploads/", headers=bearer)
+    first = tus.uploader(str(source), chunk_size=3 * MIB, store_url=True, url_storage=urls)
+    first.upload(stop_at=6 * MIB)
+    upload_id = _id(first.url)
+    r = tus.uploader(str(source), chunk_size=3 * MIB, store_url=True, url_storage=urls)
+    assert r.get_offset() == 6 * MIB
+    r.upload()
+    upload = _row(app, upload_id)
+    assert upload.status == COMPLETE
+    with app.app_context(), s3_site.open(upload.storage_key) as fh:
+        assert fh.read() == data
+    # Nothing of the multipart upload's bookkeeping is left beside the file.
+    keys = [
+        o["Key"] for o in s3_site.client.list_objects_v2(Bucket=s3_site.bucket).get("Contents", [])
+    ]
+    assert keys == [upload.storage_key]
