@@ -525,3 +525,38 @@ def test_tuspy_upload_resumes_on_s3_storage(app, live_server, bearer, s3_site, t
         o["Key"] for o in s3_site.client.list_objects_v2(Bucket=s3_site.bucket).get("Contents", [])
     ]
     assert keys == [upload.storage_key]
+
+
+def test_a_finished_upload_nothing_used_expires_a_day_later(app, bearer, create_tus_upload, http):
+    from lms_uploads.expiry import COMPLETE_GRACE, expire_abandoned_uploads
+
+    location = create_tus_upload(bearer, 10)
+    assert _patch(http, location, bearer, b"0123456789", 0).status_code == 204
+    upload = _row(app, _id(location))
+    assert upload.status == COMPLETE
+    with app.app_context():
+        row = db.session.get(Upload, upload.id)
+        row.expires_at = utcnow() - timedelta(minutes=1)  # past its own expiry: kept still
+        db.session.commit()
+        assert expire_abandoned_uploads() == 0
+        row = db.session.get(Upload, upload.id)
+        row.expires_at = utcnow() - COMPLETE_GRACE - timedelta(minutes=1)
+        db.session.commit()
+        assert expire_abandoned_uploads() == 1
+        assert not lms_state(app).storage.exists(upload.storage_key)
+    assert _row(app, upload.id).status == EXPIRED
+
+
+def test_parallel_creations_cannot_both_take_the_last_free_space(app, bearer, http):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with app.app_context():
+        set_setting("uploads", "instructor_quota_gb", 1)
+        db.session.commit()
+    headers = {**bearer, "Upload-Length": str(600 * MIB)}
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(
+            pool.map(lambda _: http("POST", "/api/v1/uploads/", headers=headers), range(4))
+        )
+    assert sorted(r.status_code for r in answers) == [201, 413, 413, 413]
+    assert _upload_rows(app) == 1
