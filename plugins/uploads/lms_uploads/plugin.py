@@ -64,6 +64,9 @@ class UploadsPlugin(Plugin):
         "UPLOADS_CHUNK_BYTES": 1024 * 1024,
         # The chunk size the browser client sends per PATCH request (tus-js-client chunkSize).
         "UPLOADS_CLIENT_CHUNK_BYTES": 8 * 1024 * 1024,
+        # Seconds a PATCH's per-upload lock outlives its process (renewed while bytes
+        # arrive): how long a crashed server's upload stays locked (423) before resuming.
+        "UPLOADS_LOCK_SECONDS": 20,
     }
 
     def init(self) -> None:
