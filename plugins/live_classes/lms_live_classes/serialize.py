@@ -26,7 +26,7 @@ def class_json(live_class: LiveClass) -> dict[str, Any]:
         "ended_at": live_class.ended_at,
         "is_joinable": live_class.is_joinable,
         "page_url": external_url("live_classes.detail", class_id=live_class.id),
-        "ics_url": external_url("live_classes_api.class_ics", class_id=live_class.id),
+        "ics_url": external_url("live_classes_api.ClassCalendar", class_id=live_class.id),
     }
 
 
