@@ -226,6 +226,17 @@ def class_attendance(live_class: LiveClass, now: datetime | None = None) -> list
     return result
 
 
+def student_attendance(live_class: LiveClass, user: Any) -> StudentAttendance:
+    """One user's attendance of one class (their own line of the table)."""
+    rows = db.session.scalars(
+        select(AttendanceInterval).where(
+            AttendanceInterval.class_id == live_class.id, AttendanceInterval.user_id == user.id
+        )
+    ).all()
+    rules = rules_for(live_class.course_id)
+    return compute(live_class, list(rows), rules, user.id, user.name or user.email, user.email)
+
+
 def student_history(user: Any) -> list[tuple[LiveClass, Any, StudentAttendance]]:
     """A student's attendance of every ended class of the courses they are enrolled in
     (or attended), newest first: (class, course, attendance)."""
