@@ -103,6 +103,16 @@ if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 0 then return 0 end
 return redis.call('SADD', KEYS[5], ARGV[1])
 """
 
+# KEYS: presence keys; ARGV: user, grace_ms -> 1 if the user is not here (their grace starts)
+EXPECT = (
+    LUA_COMMON
+    + """
+if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 then return 0 end
+redis.call('ZADD', KEYS[4], 'NX', now_ms() + tonumber(ARGV[2]), ARGV[1])
+return 1
+"""
+)
+
 # KEYS: presence keys + seat keys; ARGV: prefix, ghost_ms, grace_ms, capacity, offer_ms
 # -> {ghosts left the room (flat user, last seen), seats freed, offers expired, offered}
 SWEEP = (
@@ -213,6 +223,7 @@ class Presence:
         self._enter = client.register_script(ENTER_ROOM)
         self._sweep = client.register_script(SWEEP)
         self._evict = client.register_script(EVICT)
+        self._expect = client.register_script(EXPECT)
 
     def connect(self, sid: str, user_id: int) -> bool:
         """Record a connection; return True if it is the user's first (they arrived)."""
@@ -223,7 +234,9 @@ class Presence:
 
     def disconnect(self, sid: str, user_id: int) -> tuple[bool, bool]:
         """Forget a connection; return (it was their last tab, they left the room)."""
-        last, left = self._disconnect(keys=self.keys, args=[self.prefix, sid, user_id, self.grace_ms])
+        last, left = self._disconnect(
+            keys=self.keys, args=[self.prefix, sid, user_id, self.grace_ms]
+        )
         return last == 1, left == 1
 
     def heartbeat(self, sid: str) -> bool:
@@ -232,6 +245,10 @@ class Presence:
     def enter_room(self, user_id: int) -> bool:
         """A present student got a seat: True if this opens their attendance interval."""
         return bool(self._enter(keys=self.keys, args=[user_id]))
+
+    def expect(self, user_id: int) -> bool:
+        """A seat taken without a connection (the REST API): held for the grace period only."""
+        return bool(self._expect(keys=self.keys, args=[user_id, self.grace_ms]))
 
     def sweep(self) -> SweepResult:
         gone, freed, expired, offered = self._sweep(
@@ -269,7 +286,7 @@ class Presence:
 
     def clear(self) -> None:
         """Forget everything about the class (it ended)."""
-        users = self.client.smembers(self.keys[2]) | self.client.hvals(self.keys[1])
+        users = self.client.smembers(self.keys[2]) | set(self.client.hvals(self.keys[1]))
         self.client.delete(*self.keys, *(self.prefix + "u:" + _str(u) for u in users))
         self.client.srem(ACTIVE_CLASSES, self.class_id)
 

@@ -6,7 +6,6 @@ import time
 
 import pytest
 import redis
-
 from lms_live_classes.presence import Presence, presence_keys
 from lms_live_classes.seats import Seats, key_prefix, seat_keys
 

@@ -9,7 +9,6 @@ import time
 
 import pytest
 import redis
-
 from lms_live_classes.seats import Seats, seat_keys
 
 CLASS_ID = 424242
