@@ -275,8 +275,8 @@ def complete_linked_lesson(live_class: LiveClass) -> int:
         lesson = get_lesson(live_class.lesson_id)
     except LessonError:
         return 0
-    if lesson is None:
-        return 0
+    if lesson is None or lesson.type != "live_class":
+        return 0  # only a "live class" lesson completes by attendance
     done = 0
     for attendance in class_attendance(live_class):
         if not attendance.attended:

@@ -108,7 +108,7 @@ def require_view(user: Any, live_class: LiveClass) -> Any:
 # --- checking input -----------------------------------------------------------------
 
 
-def _invalid(field: str, message: str) -> LiveClassError:
+def invalid_field(field: str, message: str) -> LiveClassError:
     return LiveClassError(message, code="validation_error", status=422, fields={field: [message]})
 
 
@@ -118,40 +118,40 @@ def _clean(course: Any, data: dict[str, Any], *, creating: bool, current: LiveCl
     if creating:
         for field in ("title", "starts_at", "duration_minutes", "seats"):
             if data.get(field) is None:
-                raise _invalid(field, "This field is required.")
+                raise invalid_field(field, "This field is required.")
     if "title" in data:
         title = (data["title"] or "").strip()
         if not title:
-            raise _invalid("title", "Give the class a title.")
+            raise invalid_field("title", "Give the class a title.")
         if len(title) > TITLE_MAX:
-            raise _invalid("title", f"A title has at most {TITLE_MAX} characters.")
+            raise invalid_field("title", f"A title has at most {TITLE_MAX} characters.")
         cleaned["title"] = title
     if "description" in data:
         description = (data["description"] or "").strip()
         if len(description) > DESCRIPTION_MAX:
-            raise _invalid(
+            raise invalid_field(
                 "description", f"A description has at most {DESCRIPTION_MAX} characters."
             )
         cleaned["description"] = description
     if "starts_at" in data:
         starts_at = data["starts_at"]
         if not isinstance(starts_at, datetime) or starts_at.tzinfo is None:
-            raise _invalid("starts_at", "Give a valid start date and time.")
+            raise invalid_field("starts_at", "Give a valid start date and time.")
         unchanged = current is not None and starts_at == current.starts_at
         if not unchanged:
             if current is not None and current.status != SCHEDULED:
-                raise _invalid("starts_at", "A class that has started keeps its start time.")
+                raise invalid_field("starts_at", "A class that has started keeps its start time.")
             if starts_at <= utcnow():
-                raise _invalid("starts_at", "The start must be in the future.")
+                raise invalid_field("starts_at", "The start must be in the future.")
             if starts_at > utcnow() + timedelta(days=5 * 365):
-                raise _invalid("starts_at", "The start must be within the next five years.")
+                raise invalid_field("starts_at", "The start must be within the next five years.")
         cleaned["starts_at"] = starts_at
     if "duration_minutes" in data:
         duration = data["duration_minutes"]
         if not isinstance(duration, int) or isinstance(duration, bool):
-            raise _invalid("duration_minutes", "Give the duration in whole minutes.")
+            raise invalid_field("duration_minutes", "Give the duration in whole minutes.")
         if not DURATION_MIN <= duration <= DURATION_MAX:
-            raise _invalid(
+            raise invalid_field(
                 "duration_minutes",
                 f"The duration must be between {DURATION_MIN} and {DURATION_MAX} minutes.",
             )
@@ -159,9 +159,9 @@ def _clean(course: Any, data: dict[str, Any], *, creating: bool, current: LiveCl
     if "seats" in data:
         seats = data["seats"]
         if not isinstance(seats, int) or isinstance(seats, bool):
-            raise _invalid("seats", "Give the number of seats as a whole number.")
+            raise invalid_field("seats", "Give the number of seats as a whole number.")
         if not SEATS_MIN <= seats <= SEATS_MAX:
-            raise _invalid("seats", f"The number of seats must be between 1 and {SEATS_MAX}.")
+            raise invalid_field("seats", f"The number of seats must be between 1 and {SEATS_MAX}.")
         cleaned["seats"] = seats
     if "lesson_id" in data:
         lesson_id = data["lesson_id"]
@@ -175,7 +175,7 @@ def _clean(course: Any, data: dict[str, Any], *, creating: bool, current: LiveCl
             except (LessonError, ValueError, TypeError):
                 lesson = None
             if lesson is None or lesson.course_id != course.id:
-                raise _invalid("lesson_id", "Choose a lesson of this course.")
+                raise invalid_field("lesson_id", "Choose a lesson of this course.")
             cleaned["lesson_id"] = lesson.id
     return cleaned
 

@@ -1,0 +1,108 @@
+"""Forms of the pages: schedule or edit a class, a course's attendance rules."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from lms_live_classes.scheduling import (
+    DESCRIPTION_MAX,
+    DURATION_MAX,
+    DURATION_MIN,
+    SEATS_MAX,
+    TITLE_MAX,
+)
+
+
+class _DateField(DateField):
+    """A date (year-month-day, as browsers send it) with a plain message when it is not one."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError("Give a valid date (year-month-day).") from exc
+
+
+class _TimeField(TimeField):
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError("Give a valid time (hours:minutes).") from exc
+
+
+def _coerce_lesson(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return -1  # not a choice: the field says so
+
+
+class ClassForm(FlaskForm):
+    """Schedule a class, or change one (the time is in the school's time zone)."""
+
+    title = StringField(
+        "Title", validators=[InputRequired("Give the class a title."), Length(max=TITLE_MAX)]
+    )
+    description = TextAreaField(
+        "Description (optional)", validators=[Optional(), Length(max=DESCRIPTION_MAX)]
+    )
+    start_date = _DateField(
+        "Date",
+        validators=[InputRequired("Give the date of the class.")],
+        render_kw={"autocomplete": "off"},
+    )
+    start_time = _TimeField(
+        "Start time",
+        validators=[InputRequired("Give the start time of the class.")],
+    )
+    duration_minutes = IntegerField(
+        "Duration (minutes)",
+        validators=[
+            InputRequired("Give the duration in minutes."),
+            NumberRange(
+                DURATION_MIN,
+                DURATION_MAX,
+                f"The duration must be between {DURATION_MIN} and {DURATION_MAX} minutes.",
+            ),
+        ],
+        default=60,
+        render_kw={"min": DURATION_MIN, "max": DURATION_MAX, "inputmode": "numeric"},
+    )
+    seats = IntegerField(
+        "Seats (students at most)",
+        validators=[
+            InputRequired("Give the number of seats."),
+            NumberRange(1, SEATS_MAX, f"The number of seats must be between 1 and {SEATS_MAX}."),
+        ],
+        default=30,
+        render_kw={"min": 1, "max": SEATS_MAX, "inputmode": "numeric"},
+    )
+    lesson_id = SelectField("Lesson of the syllabus (optional)", coerce=_coerce_lesson, default=0)
+
+    def __init__(self, *args: object, lessons: list[tuple[int, str]] | None = None, **kw: object):
+        super().__init__(*args, **kw)
+        self.lesson_id.choices = [(0, "No lesson"), *(lessons or [])]
+
+
+class RulesForm(FlaskForm):
+    """A course's attendance rules."""
+
+    late_after_minutes = IntegerField(
+        "Late after (minutes from the start)",
+        validators=[
+            InputRequired("Give a number of minutes."),
+            NumberRange(0, 480, "Must be a whole number between 0 and 480."),
+        ],
+        render_kw={"min": 0, "max": 480, "inputmode": "numeric"},
+    )
+    present_share = IntegerField(
+        "Present from (% of the class)",
+        validators=[
+            InputRequired("Give a percentage."),
+            NumberRange(1, 100, "Must be a whole number between 1 and 100."),
+        ],
+        render_kw={"min": 1, "max": 100, "inputmode": "numeric"},
+    )
