@@ -36,6 +36,7 @@ STAFF = "staff"
 STUDENT = "student"
 # Roster updates wait in Redis for the next sweep: one broadcast for a burst of joins.
 ROSTER_DIRTY = "lms:live:roster-dirty"
+POSITIONS_DIRTY = "lms:live:positions-dirty"
 
 
 def class_room(class_id: int) -> str:
@@ -182,22 +183,32 @@ def _disconnect_later(socketio: Any, sid: str) -> None:
 def seat_changes(
     live_class: LiveClass, *, expired: list[int], offered: list[int], shifted: bool = False
 ) -> None:
-    """Tell the students concerned: offers made, offers lost, waitlist positions moved."""
+    """Tell the students concerned: offers made and lost now; moved waitlist places soon.
+
+    The new places of everyone waiting go out with the next sweep (once for a
+    burst of changes: 30 students leaving at once is one update each, not 30).
+    """
     if not (expired or offered or shifted):
         return
     seats = seats_for(live_class)
-    snap = seats.snapshot()
-    for user_id in offered:
-        deadline = snap.offers.get(user_id, 0)
-        emit("seat", status_payload(live_class, SeatStatus("offered", 0, deadline), snap.now_ms),
-             user_id=user_id, namespace=NAMESPACE)  # fmt: skip
+    if offered:
+        snap = seats.snapshot()
+        for user_id in offered:
+            deadline = snap.offers.get(user_id, 0)
+            status = SeatStatus("offered", 0, deadline)
+            emit("seat", status_payload(live_class, status, snap.now_ms), user_id=user_id,
+                 namespace=NAMESPACE)  # fmt: skip
     for user_id in expired:
         emit("seat", status_payload(live_class, seats.status(user_id)), user_id=user_id,
              namespace=NAMESPACE)  # fmt: skip
-    if offered or shifted or expired:
-        for position, user_id in enumerate(snap.waitlist, start=1):
-            emit("seat", status_payload(live_class, SeatStatus("waiting", position)),
-                 user_id=user_id, namespace=NAMESPACE)  # fmt: skip
+    get_redis().sadd(POSITIONS_DIRTY, live_class.id)
+
+
+def send_positions(live_class: LiveClass) -> None:
+    """Each waiting student's place in line, to their tabs."""
+    for position, user_id in enumerate(seats_for(live_class).snapshot().waitlist, start=1):
+        emit("seat", status_payload(live_class, SeatStatus("waiting", position)),
+             user_id=user_id, namespace=NAMESPACE)  # fmt: skip
 
 
 # --- attendance intervals ---------------------------------------------------------------------

@@ -242,6 +242,12 @@ def _chat_allowed(class_id: int, user_id: int) -> bool:
 _sweepers_lock = threading.Lock()
 
 
+def _reading_context(app: Any) -> Any:
+    """Like a GET request: reads in deferred transactions (no SQLite write lock while the
+    sweep talks to Redis and emits); writes go through write_now()."""
+    return app.test_request_context("/live/sweep")
+
+
 def ensure_sweeper(app: Any) -> None:
     """Start this process's sweeper for `app` once (first connection of the process)."""
     with _sweepers_lock:
@@ -253,7 +259,7 @@ def ensure_sweeper(app: Any) -> None:
 
 def _sweep_forever(app: Any) -> None:
     socketio = get_socketio(app)
-    with app.app_context():
+    with _reading_context(app):
         try:
             # A restart: intervals left open by the process that died close at their last
             # heartbeat (students on other, living processes keep heartbeating).
@@ -274,7 +280,7 @@ def _sweep_forever(app: Any) -> None:
 
 def sweep(app: Any) -> None:
     """One pass over the active classes (see the module's docstring)."""
-    with app.app_context():
+    with _reading_context(app):
         try:
             r = get_redis()
             class_ids = set(active_classes(r)) | {int(c) for c in r.smembers(joining.ROSTER_DIRTY)}
@@ -298,6 +304,8 @@ def _sweep_class(class_id: int) -> None:
     )
     if result.changed:
         joining.mark_roster_dirty(class_id)
+    if r.srem(joining.POSITIONS_DIRTY, class_id):
+        joining.send_positions(live_class)
     if r.srem(joining.ROSTER_DIRTY, class_id):
         joining.broadcast_roster(live_class)
 
@@ -311,6 +319,7 @@ def _close_class(class_id: int, live_class: LiveClass | None) -> None:
     if r.srem(joining.ROSTER_DIRTY, class_id) or class_id in active_classes(r):
         emit("ended", {"class_id": class_id, "message": "This class is over."},
              room=joining.class_room(class_id), namespace=NAMESPACE)  # fmt: skip
+    r.srem(joining.POSITIONS_DIRTY, class_id)
     Presence(r, class_id).clear()
     Seats(r, class_id, 0).clear()
     if live_class is not None:
@@ -355,7 +364,7 @@ def _on_unenrolled(enrollment: Any, **_kwargs: Any) -> None:
 def _remove_from_live_classes(app: Any, course_id: int, user_id: int) -> None:
     from sqlalchemy import select
 
-    with app.app_context():
+    with _reading_context(app):
         try:
             classes = db.session.scalars(
                 select(LiveClass).where(LiveClass.course_id == course_id, LiveClass.status == LIVE)

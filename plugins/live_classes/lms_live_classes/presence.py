@@ -16,6 +16,7 @@ student. Keys share the class's hash tag with the seats (seats.py).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,8 @@ from lms_live_classes.seats import KEY_TTL_SECONDS, LUA_COMMON, key_prefix, seat
 # Every web process sweeps each active class this often (seconds).
 SWEEP_INTERVAL = 1.0
 # A connection silent this long is a ghost (the page sends a heartbeat every 10 s).
-GHOST_SECONDS = 35.0
+# LMS_LIVE_GHOST_SECONDS shortens it for tests of a killed web process.
+GHOST_SECONDS = float(os.environ.get("LMS_LIVE_GHOST_SECONDS") or 35.0)
 ACTIVE_CLASSES = "lms:live:active"
 
 
