@@ -244,8 +244,10 @@ def close_interval(class_id: int, user_id: int, at: datetime | None = None) -> N
     with write_now():
         interval = _open(class_id, user_id)
         if interval is not None:
-            interval.left_at = max(interval.joined_at, at or utcnow())
-            interval.last_seen_at = max(interval.last_seen_at, interval.left_at)
+            # Never before the last heartbeat the database saw (the clocks of Redis and
+            # of this process differ by a few milliseconds).
+            interval.left_at = max(interval.joined_at, interval.last_seen_at, at or utcnow())
+            interval.last_seen_at = interval.left_at
 
 
 def touch_interval(class_id: int, user_id: int) -> None:
@@ -256,14 +258,20 @@ def touch_interval(class_id: int, user_id: int) -> None:
 
 
 def close_stale_intervals(stale_seconds: float) -> int:
-    """At start: intervals left open by a process that died close at their last heartbeat.
+    """At start: intervals nobody will close any more are closed at their last heartbeat.
 
-    Only those silent longer than a ghost: a student on another, living web
-    process keeps sending heartbeats and keeps their interval.
+    Those of a student Redis still counts in the room are left alone: the
+    sweep closes them at the ghost's last heartbeat, or they go on if the
+    student came back (the page reconnects after a restart). The others (Redis
+    lost its state) are closed here, if silent longer than a ghost.
     """
     from datetime import timedelta
 
+    from lms_live_classes.presence import presence_keys
+
+    r = get_redis()
     limit = utcnow() - timedelta(seconds=stale_seconds)
+    closed = 0
     with write_now():
         rows = db.session.scalars(
             select(AttendanceInterval).where(
@@ -271,8 +279,11 @@ def close_stale_intervals(stale_seconds: float) -> int:
             )
         ).all()
         for interval in rows:
+            if r.sismember(presence_keys(interval.class_id)[4], interval.user_id):
+                continue
             interval.left_at = max(interval.joined_at, interval.last_seen_at)
-    return len(rows)
+            closed += 1
+    return closed
 
 
 def ms_to_datetime(ms: int) -> datetime:

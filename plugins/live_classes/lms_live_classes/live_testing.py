@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from typing import Any
@@ -29,6 +30,7 @@ class LiveClient:
         )
         self.sio.on("*", self._record, namespace=NS)
         self.refusal: Any = None
+        self._beating = False
         self.sio.on("connect_error", self._refused, namespace=NS)
         auth: dict[str, Any] = {"class_id": class_id}
         if token:
@@ -71,7 +73,21 @@ class LiveClient:
                     raise AssertionError(f"no {event!r} event; got {self.events}")
                 self.changed.wait(left)
 
+    def beat(self, every: float) -> None:
+        """Send heartbeats in the background while connected, as the room page does."""
+        self._beating = True
+
+        def run() -> None:
+            while self._beating:
+                if self.sio.connected:
+                    with contextlib.suppress(socketio.exceptions.SocketIOError):  # reconnecting
+                        self.sio.emit("heartbeat", namespace=NS)
+                time.sleep(every)
+
+        threading.Thread(target=run, daemon=True).start()
+
     def close(self) -> None:
+        self._beating = False
         self.sio.disconnect()
 
 
