@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lms_catalog import course_permission, get_course
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lms.errors import ServiceError
 from lms.extensions import db
@@ -183,6 +183,23 @@ def _clean(course: Any, data: dict[str, Any], *, creating: bool, current: LiveCl
 # --- changes of state ---------------------------------------------------------------
 
 
+def _move(live_class: LiveClass, from_status: str, **values: Any) -> bool:
+    """Change the class's state only if it is still `from_status` in the database.
+
+    Two processes (an instructor's click and the auto-end job, two tabs) may try
+    the same change at once: the conditional UPDATE lets exactly one through.
+    """
+    db.session.flush()  # changes made before, so that the refresh below keeps them
+    moved = db.session.execute(
+        update(LiveClass)
+        .where(LiveClass.id == live_class.id, LiveClass.status == from_status)
+        .values(updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(live_class)
+    return bool(moved)
+
+
 def create_class(course: Any, actor: Any, data: dict[str, Any]) -> LiveClass:
     """Schedule a class in `course` (times are aware datetimes; stored in UTC)."""
     require_manage(actor, course)
@@ -223,14 +240,12 @@ def cancel_class(live_class: LiveClass, actor: Any) -> LiveClass:
     from lms.tasks import enqueue
 
     require_manage(actor, course_of(live_class))
-    if live_class.status != SCHEDULED:
+    if live_class.status != SCHEDULED or not _move(live_class, SCHEDULED, status=CANCELLED):
         raise LiveClassError(
             "Only a class that has not started can be cancelled.",
             code="not_scheduled",
             status=409,
         )
-    live_class.status = CANCELLED
-    db.session.flush()
     class_cancelled.send(live_class, actor=actor)
     enqueue("lms_live_classes.tasks.notify_cancelled", live_class.id)
     return live_class
@@ -239,13 +254,12 @@ def cancel_class(live_class: LiveClass, actor: Any) -> LiveClass:
 def start_class(live_class: LiveClass, actor: Any) -> LiveClass:
     """Open the class: students may join from now on."""
     require_manage(actor, course_of(live_class))
-    if live_class.status != SCHEDULED:
+    if live_class.status != SCHEDULED or not _move(
+        live_class, SCHEDULED, status=LIVE, started_at=utcnow()
+    ):
         raise LiveClassError(
             "Only a scheduled class can be started.", code="not_scheduled", status=409
         )
-    live_class.status = LIVE
-    live_class.started_at = utcnow()
-    db.session.flush()
     class_started.send(live_class, actor=actor)
     return live_class
 
@@ -257,11 +271,9 @@ def end_class(live_class: LiveClass, actor: Any | None, *, at: datetime | None =
 
     if actor is not None:
         require_manage(actor, course_of(live_class))
-    if live_class.status != LIVE:
-        raise LiveClassError("Only a live class can be ended.", code="not_live", status=409)
     now = at or utcnow()
-    live_class.status = ENDED
-    live_class.ended_at = now
+    if live_class.status != LIVE or not _move(live_class, LIVE, status=ENDED, ended_at=now):
+        raise LiveClassError("Only a live class can be ended.", code="not_live", status=409)
     close_open_intervals(live_class.id, at=None if actor is None else now)
     db.session.flush()
     class_ended.send(live_class, actor=actor)

@@ -29,7 +29,11 @@ class LiveClassIn(Schema):
         }
     )
     lesson_id = fields.Raw(
-        metadata={"description": "A lesson of the course, or null.", "type": ["integer", "null"]}
+        metadata={
+            "description": "A lesson of the course, or null.",
+            "type": "integer",
+            "nullable": True,
+        }
     )
 
 

@@ -51,3 +51,14 @@ def test_create_live_class_fixture(app, school, create_live_class):
         finished = db.session.get(LiveClass, ended.id)
         assert finished.status == "ended" and finished.ended_at is not None
         assert ref.room_name != ended.room_name
+
+
+def test_the_school_time_zone_is_an_admin_setting(app, school, signed_in):
+    import pytest
+
+    from lms.settings import SettingsError, set_setting
+
+    page = signed_in(school.admin).get("/admin/settings").get_data(as_text=True)
+    assert "School time zone" in page and "Europe/Paris" in page
+    with app.app_context(), pytest.raises(SettingsError):
+        set_setting("live_classes", "school_timezone", "Mars/Olympus_Mons")
