@@ -145,6 +145,8 @@ def serve(target: str, env: dict[str, str], port: int) -> subprocess.Popen[bytes
 
     cmd = gunicorn_command("127.0.0.1", str(port), 1)
     cmd[cmd.index("wsgi:app")] = target
+    # gunicorn's gevent worker accepts 1,000 connections by default: room for the 1,000 clients.
+    cmd += ["--worker-connections", "4000"]
     return subprocess.Popen(
         cmd, cwd=ROOT, env={**os.environ, **env, "SOCKETIO_ASYNC_MODE": "gevent"},
         start_new_session=True,
@@ -289,6 +291,7 @@ def seats_phase(urls: list[str], school: dict[str, Any], redis_url: str) -> None
     print(f"handoff_correct={'true' if correct else 'false'}", flush=True)
     for c in clients:
         c.close()
+    gevent.sleep(2)  # the server sees them go
 
 
 def broadcast_phase(url: str, bare_url: str, web: Any, school: dict[str, Any]) -> None:
@@ -321,8 +324,9 @@ def broadcast_phase(url: str, bare_url: str, web: Any, school: dict[str, Any]) -
             trigger(n)
             deadline = time.monotonic() + 15
             while time.monotonic() < deadline:
-                got = sum(1 for w in group if any(e == "roster" for e, _d, _t in w.events))
-                if got == len(group):
+                live = [w for w in group if w.sio.connected]
+                got = sum(1 for w in live if any(e == "roster" for e, _d, _t in w.events))
+                if got == len(live):
                     break
                 gevent.sleep(0.05)
             for w in group:
