@@ -6,7 +6,7 @@ import time
 
 import pytest
 import redis
-from lms_live_classes.presence import Presence, presence_keys
+from lms_live_classes.presence import ACTIVE_CLASSES, Presence, presence_keys
 from lms_live_classes.seats import Seats, key_prefix, seat_keys
 
 CLASS_ID = 535353
@@ -26,9 +26,18 @@ def client(redis_url):
     wipe()
 
 
+class _Unswept(Presence):
+    """A class no web process's sweeper knows (these tests sweep it themselves)."""
+
+    def connect(self, sid, user_id):
+        first = super().connect(sid, user_id)
+        self.client.srem(ACTIVE_CLASSES, self.class_id)
+        return first
+
+
 def _pair(client, **kw):
     seats = Seats(client, CLASS_ID, capacity=1, offer_seconds=kw.pop("offer_seconds", 60))
-    presence = Presence(client, CLASS_ID, capacity=1, offer_seconds=60, **kw)
+    presence = _Unswept(client, CLASS_ID, capacity=1, offer_seconds=60, **kw)
     return seats, presence
 
 

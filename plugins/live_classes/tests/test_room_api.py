@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from lms_live_classes.live_testing import api_token
 
 
@@ -84,11 +83,11 @@ def test_jitsi_room_has_an_unguessable_name_and_moderator_rights_for_staff(
     app, school, create_live_class
 ):
     import jwt
+    from lms_live_classes.models import LiveClass
+    from lms_live_classes.room import JitsiRoom, NoRoom
 
     from lms.extensions import db
     from lms.models import User
-    from lms_live_classes.models import LiveClass
-    from lms_live_classes.room import JitsiRoom, NoRoom
 
     klass = create_live_class(school.course, status="live")
     with app.app_context():

@@ -262,3 +262,27 @@ def test_raised_hand_reaches_the_staff_roster(app, clients, school, create_live_
     roster = teacher.wait_for("roster", lambda r: school.student.id in r["hands"])
     assert roster["seated"][0]["hand"] is True
     assert "staff" in sam.call("roster")["error"]
+
+
+def test_an_offer_not_taken_in_time_passes_to_the_next(
+    app, clients, school, create_live_class, settings, create_user, create_enrolment
+):
+    settings(offer_seconds=5)
+    third = create_user(name="Theo Third")
+    create_enrolment(third, school.course)
+    klass = create_live_class(school.course, status="live", seats=1)
+    sam = clients(klass.id, token=api_token(app, school.student))
+    nia = clients(klass.id, token=api_token(app, school.other_student))
+    theo = clients(klass.id, token=api_token(app, third))
+    assert sam.call("join")["state"] == "seated"
+    assert nia.call("join")["position"] == 1
+    assert theo.call("join")["position"] == 2
+    sam.call("leave")
+    nia.wait_for("seat", lambda d: d["state"] == "offered")
+    theo.wait_for("seat", lambda d: d["state"] == "waiting" and d["position"] == 1)
+    # Nia lets the 5 seconds pass: the seat goes to Theo, Nia is told.
+    theo.wait_for("seat", lambda d: d["state"] == "offered", timeout=15)
+    nia.wait_for("seat", lambda d: d["state"] == "none", timeout=5)
+    assert theo.call("join")["state"] == "seated"
+    # Coming back too late: the end of the line.
+    assert nia.call("join")["state"] == "waiting"
