@@ -40,6 +40,7 @@ PRESENT = "present"
 LATE = "late"
 LEFT_EARLY = "left early"
 ABSENT = "absent"
+HISTORY_LIMIT = 500  # a student's history page lists the newest classes up to this many
 STATUS_LABELS = {PRESENT: "Present", LATE: "Late", LEFT_EARLY: "Left early", ABSENT: "Absent"}
 
 
@@ -225,6 +226,17 @@ def class_attendance(live_class: LiveClass, now: datetime | None = None) -> list
     return result
 
 
+def student_attendance(live_class: LiveClass, user: Any) -> StudentAttendance:
+    """One user's attendance of one class (their own line of the table)."""
+    rows = db.session.scalars(
+        select(AttendanceInterval).where(
+            AttendanceInterval.class_id == live_class.id, AttendanceInterval.user_id == user.id
+        )
+    ).all()
+    rules = rules_for(live_class.course_id)
+    return compute(live_class, list(rows), rules, user.id, user.name or user.email, user.email)
+
+
 def student_history(user: Any) -> list[tuple[LiveClass, Any, StudentAttendance]]:
     """A student's attendance of every ended class of the courses they are enrolled in
     (or attended), newest first: (class, course, attendance)."""
@@ -249,18 +261,29 @@ def student_history(user: Any) -> list[tuple[LiveClass, Any, StudentAttendance]]
             LiveClass.course_id.in_(course_ids) | LiveClass.id.in_(attended_ids),
         )
         .order_by(LiveClass.starts_at.desc())
+        .limit(HISTORY_LIMIT)
     ).all()
+    # One query for the user's intervals, one per course for its rules: not one per class.
+    mine: dict[int, list[AttendanceInterval]] = {}
+    if classes:
+        for row in db.session.scalars(
+            select(AttendanceInterval).where(
+                AttendanceInterval.user_id == user.id,
+                AttendanceInterval.class_id.in_([c.id for c in classes]),
+            )
+        ):
+            mine.setdefault(row.class_id, []).append(row)
+    rules: dict[int, Rules] = {}
+    courses: dict[int, Any] = {}
     out = []
     for live_class in classes:
-        rows = db.session.scalars(
-            select(AttendanceInterval).where(
-                AttendanceInterval.class_id == live_class.id,
-                AttendanceInterval.user_id == user.id,
-            )
-        ).all()
-        rules = rules_for(live_class.course_id)
-        attendance = compute(live_class, list(rows), rules, user.id, user.name, user.email)
-        out.append((live_class, get_course(live_class.course_id), attendance))
+        cid = live_class.course_id
+        if cid not in rules:
+            rules[cid], courses[cid] = rules_for(cid), get_course(cid)
+        attendance = compute(
+            live_class, mine.get(live_class.id, []), rules[cid], user.id, user.name, user.email
+        )
+        out.append((live_class, courses[cid], attendance))
     return out
 
 

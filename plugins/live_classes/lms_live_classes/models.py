@@ -72,9 +72,22 @@ class LiveClass(db.Model):
         return self.starts_at + timedelta(minutes=self.duration_minutes)
 
     @property
+    def due_end(self) -> datetime:
+        """When a live class should be over: its scheduled end, or, if it was started
+        late, its full duration after the start."""
+        if self.started_at is None:
+            return self.ends_at
+        return max(self.ends_at, self.started_at + timedelta(minutes=self.duration_minutes))
+
+    @property
     def is_joinable(self) -> bool:
         """Only a live class can be joined (not before its start, not after its end)."""
         return self.status == LIVE
+
+    @property
+    def is_overdue(self) -> bool:
+        """Still scheduled although its scheduled end has passed (nobody started it)."""
+        return self.status == SCHEDULED and self.ends_at <= utcnow()
 
     @property
     def is_finished(self) -> bool:

@@ -70,10 +70,11 @@ def _last_presence(class_id: int) -> datetime | None:
 
 @job(queue="default", timeout=300)
 def auto_end_classes() -> int:
-    """End every class still live `end_grace_minutes` after its scheduled end.
+    """End every class still live `end_grace_minutes` after its end (``due_end``: the
+    scheduled end, or the full duration after a late start).
 
     Its open attendance intervals close at their last heartbeat; the class's end
-    is its scheduled end, or the last moment someone was still there if later.
+    is that due end, or the last moment someone was still there if later.
     """
     grace = timedelta(minutes=get_setting("live_classes", "end_grace_minutes"))
     now = utcnow()
@@ -82,10 +83,11 @@ def auto_end_classes() -> int:
     from lms_live_classes.scheduling import end_class
 
     for live_class in live:
-        if live_class.ends_at + grace > now:
+        due = live_class.due_end
+        if due + grace > now:
             continue
         last = _last_presence(live_class.id)
-        at = min(now, max(live_class.ends_at, last or live_class.ends_at))
+        at = min(now, max(due, last or due))
         end_class(live_class, None, at=at)
         db.session.commit()
         ended += 1

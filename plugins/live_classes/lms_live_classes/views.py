@@ -166,10 +166,7 @@ def detail(class_id: int) -> str:
     )
     mine = None
     if not staff and live_class.started_at is not None:
-        rows = [
-            row for row in attendance.class_attendance(live_class) if row.user_id == current_user.id
-        ]
-        mine = rows[0] if rows else None
+        mine = attendance.student_attendance(live_class, current_user)
     lesson = None
     if live_class.lesson_id is not None:
         from lms_lessons import get_lesson

@@ -253,3 +253,13 @@ def test_course_page_links_to_the_classes_and_the_nav_has_my_classes(
     assert "Friday session" not in _text(outsider.get(f"/courses/{school.course.slug}"))
     teacher = _text(signed_in(school.instructor).get(f"/courses/{school.course.slug}"))
     assert f'href="/live/courses/{school.course.id}/classes/new"' in teacher
+
+
+def test_a_class_nobody_started_says_so(app, school, signed_in, create_live_class):
+    ref = create_live_class(school.course, starts_in=-timedelta(hours=2), duration_minutes=30)
+    page = _text(signed_in(school.instructor).get(f"/live/classes/{ref.id}"))
+    assert "has not been started" in page and "Not started" in page
+    assert "Start it now, change its time, or cancel it." in page
+    student_page = _text(signed_in(school.student).get(f"/live/classes/{ref.id}"))
+    assert "has not been started" in student_page
+    assert "Start it now" not in student_page

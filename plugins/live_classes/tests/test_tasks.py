@@ -139,3 +139,27 @@ def test_the_periodic_jobs_are_declared(app):
     plugin = lms_state(app).plugins["live_classes"]
     jobs = {job.name: job for job in plugin.get_periodic_jobs()}
     assert set(jobs) == {"live-classes-auto-end", "live-classes-reminders"}
+
+
+def test_a_class_started_late_runs_its_full_duration(app, school, create_live_class):
+    from lms_live_classes.models import LiveClass
+
+    from lms.models import utcnow
+
+    # Scheduled 2 hours ago for 30 minutes, started only 10 minutes ago.
+    ref = create_live_class(
+        school.course, starts_in=-timedelta(hours=2), duration_minutes=30, status="live"
+    )
+    with app.app_context():
+        row = db.session.get(LiveClass, ref.id)
+        row.started_at = utcnow() - timedelta(minutes=10)
+        db.session.commit()
+    assert _run_job(app, "auto_end_classes") == 0
+    assert _class(app, ref.id).status == "live"
+    with app.app_context():
+        row = db.session.get(LiveClass, ref.id)
+        row.started_at = utcnow() - timedelta(minutes=50)  # 30 minutes + 15 of grace are over
+        db.session.commit()
+    assert _run_job(app, "auto_end_classes") == 1
+    ended = _class(app, ref.id)
+    assert ended.ended_at == ended.started_at + timedelta(minutes=30)
