@@ -308,6 +308,15 @@ def broadcast_phase(url: str, bare_url: str, web: Any, school: dict[str, Any]) -
     )
     for c in seated:
         c.call("join")
+
+    def heartbeats() -> None:  # as the room page does: they stay present and seated
+        while True:
+            gevent.sleep(10)
+            for c in seated:
+                if c.sio.connected:
+                    c.sio.emit("heartbeat", namespace=NS)
+
+    beating = gevent.spawn(heartbeats)
     print(f"connecting {WATCHERS} clients to one web process ...", flush=True)
     watchers = connect_all(
         [lambda: Client(url, token=school["teacher"], class_id=class_id)] * WATCHERS
@@ -342,6 +351,7 @@ def broadcast_phase(url: str, bare_url: str, web: Any, school: dict[str, Any]) -
 
     hand = seated[0]
     ours, payload = rounds(lambda n: hand.call("hand", {"raised": n % 2 == 0}), watchers)
+    beating.kill()
     for c in watchers + seated:
         c.close()
     print(f"connecting {WATCHERS} clients to the bare python-socketio server ...", flush=True)
