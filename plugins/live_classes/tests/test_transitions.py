@@ -86,3 +86,53 @@ def test_the_class_times_on_pages_follow_the_school_zone(app, school, signed_in,
     assert "January 16, 2031" in page and ("8:00:00\u202fAM" in page or "8:00:00 AM" in page)
     assert "Asia/Tokyo" in page
     assert ref.id and timedelta(minutes=30)
+
+
+def test_two_simultaneous_ends_let_exactly_one_through(app, school, create_live_class):
+    """Two threads, each with its own session and connection, end the same class at once:
+    exactly one ends it, the other is refused, the signal goes once."""
+    import threading
+
+    from lms_live_classes import LiveClassError, class_ended, end_class, get_class
+
+    from lms.models import User
+
+    ref = create_live_class(school.course, status="live")
+    with app.app_context():
+        # SQLite takes the write lock at a job's first query (BEGIN IMMEDIATE): the
+        # second thread waits for the first to commit, so both cannot hold the class
+        # at once there. PostgreSQL lets both load it, then race.
+        racing = db.engine.dialect.name != "sqlite"
+    barrier = threading.Barrier(2 if racing else 1)
+    results: list[str] = []
+    sent: list[int] = []
+
+    def on_end(sender, **_):
+        sent.append(sender.id)
+
+    def worker() -> None:
+        with app.app_context():
+            teacher = db.session.get(User, school.instructor.id)
+            live_class = get_class(ref.id)  # both load it while it is live
+            barrier.wait()
+            try:
+                end_class(live_class, teacher)
+                db.session.commit()
+                results.append("ended")
+            except LiveClassError as exc:
+                db.session.rollback()
+                results.append(exc.code)
+            finally:
+                db.session.remove()
+
+    class_ended.connect(on_end)
+    try:
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        class_ended.disconnect(on_end)
+    assert sorted(results) == ["ended", "not_live"]
+    assert sent == [ref.id]
