@@ -42,6 +42,7 @@ bench: setup
 	$(PY) bench/catalog.py
 	$(PY) bench/mixed.py
 	$(PY) bench/catalog_scale.py
+	$(PY) bench/live.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

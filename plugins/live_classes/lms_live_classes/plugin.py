@@ -41,6 +41,13 @@ class LiveClassesPlugin(Plugin):
         from lms_live_classes.hooks import register_hooks
 
         register_hooks(self)
+        try:
+            from lms_live_classes.namespace import connect_signals
+        except ModuleNotFoundError as exc:
+            if exc.name != "lms_live_classes.namespace":
+                raise
+        else:
+            connect_signals(self)
 
     def get_blueprints(self) -> list[Blueprint]:
         from lms_live_classes.blueprint import bp
