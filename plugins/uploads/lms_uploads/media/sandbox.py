@@ -186,7 +186,8 @@ def popen(
     *,
     cwd: Path,
     niceness: int = 19,
-    stdout: int | None = subprocess.PIPE,
+    stdout: Any = subprocess.PIPE,
+    stderr: Any = subprocess.PIPE,
     text: bool = True,
 ) -> subprocess.Popen[Any]:
     """Start a media tool in `cwd`, niced, with nothing but PATH in its environment."""
@@ -196,7 +197,7 @@ def popen(
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"},
         stdin=subprocess.DEVNULL,
         stdout=stdout,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
         text=text,
         errors="replace" if text else None,
         preexec_fn=_child_setup(niceness),  # noqa: PLW1509 - no threads touch the child's setup
