@@ -52,4 +52,4 @@ def transcode_video(video_id: int) -> dict[str, object]:
         raise
     finally:
         if current_task_id() is not None:
-            transcode.announce_queue_positions()
+            transcode.announce_queue_positions(finished=current_task_id())

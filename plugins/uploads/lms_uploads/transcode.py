@@ -109,17 +109,19 @@ class Reporter:
 # --- queue position --------------------------------------------------------------------
 
 
-def waiting_transcodes() -> list[tuple[int, int | None, int]]:
+def waiting_transcodes(finished: int | None = None) -> list[tuple[int, int | None, int]]:
     """(task id, owner id, position) of each transcode waiting in the media queue.
 
     The position counts the media tasks queued or running before it, plus one
     (as ``GET /api/v1/videos/<id>`` reports it): 1 means nothing is ahead.
+    `finished`: a task about to end, no longer counted as ahead.
     """
     rows = db.session.execute(
         select(Task.id, Task.name, Task.user_id, Task.status)
         .where(
             Task.queue == "media",
             Task.status.in_((TaskStatus.QUEUED, TaskStatus.RUNNING)),
+            Task.id != (finished or 0),
         )
         .order_by(Task.id)
     ).all()
@@ -144,11 +146,11 @@ def waiting_message(position: int) -> str:
     return f"Waiting to be processed: {position - 1} ahead in line."
 
 
-def announce_queue_positions() -> None:
+def announce_queue_positions(finished: int | None = None) -> None:
     """Store each waiting transcode's place in line on its task and push it to its owner."""
     from lms.realtime import emit
 
-    waiting = waiting_transcodes()
+    waiting = waiting_transcodes(finished)
     db.session.rollback()
     for task_id, owner, position in waiting:
         message = waiting_message(position)
