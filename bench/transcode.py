@@ -25,12 +25,14 @@ Prints ``worker_vs_onepass_ratio=W/B`` (target <= 1.05),
 ``pages_during_transcode_ratio=`` (target >= 0.75).
 
 Environment: BENCH_CLIP_SECONDS (60), BENCH_DURATION (10s a wrk round),
-BENCH_CONNECTIONS (32), BENCH_WORKERS (2 gunicorn workers), BENCH_SKIP_UPLOAD
-(1: skip the 2 GB upload), REDIS_URL (default: an embedded Redis).
+BENCH_CONNECTIONS (32), BENCH_WORKERS (2 gunicorn workers), BENCH_PARTS
+(transcode,pages,upload: which parts to run), BENCH_SKIP_UPLOAD (1: skip the
+2 GB upload), REDIS_URL (default: an embedded Redis).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import shutil
@@ -55,6 +57,14 @@ DURATION = os.environ.get("BENCH_DURATION", "10s")
 # A phone records 1080p30 H.264 at about 16 Mbit/s.
 SOURCE_BITRATE = "16M"
 NICENESS = 19  # lms.worker nices media jobs to 19
+# Which parts to run (all by default): "transcode" (A, B, W), "pages", "upload".
+PARTS = set(os.environ.get("BENCH_PARTS", "transcode,pages,upload").split(","))
+FIGURES = (
+    "worker_vs_onepass_ratio",
+    "perrung_vs_worker_ratio",
+    "upload_peak_rss_mb",
+    "pages_during_transcode_ratio",
+)
 
 
 def make_source(path: Path) -> Path:
@@ -208,6 +218,16 @@ def start_media_worker(env: dict[str, str], logfile: Path) -> subprocess.Popen[b
     )
 
 
+def stop(worker: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the worker and its work horse (ffmpeg follows them: PR_SET_PDEATHSIG)."""
+    if worker.poll() is not None:
+        return
+    for member in [psutil.Process(worker.pid), *psutil.Process(worker.pid).children(True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.kill()
+    worker.wait(timeout=60)
+
+
 def worker_ready(env: dict[str, str], timeout: float = 60) -> None:
     from redis import Redis
     from rq import Worker
@@ -221,7 +241,9 @@ def worker_ready(env: dict[str, str], timeout: float = 60) -> None:
     raise RuntimeError("the media worker did not start")
 
 
-def pages_ratio(site: Site, video_id: int, env: dict[str, str], workdir: Path) -> float:
+def pages_ratio(
+    site: Site, video_id: int, env: dict[str, str], worker: subprocess.Popen[bytes]
+) -> float:
     port = free_port()
     server = serve("wsgi:app", env, port)
     url = f"http://127.0.0.1:{port}/courses"
@@ -239,7 +261,9 @@ def pages_ratio(site: Site, video_id: int, env: dict[str, str], workdir: Path) -
         if status != "processing":
             print(f"warning: the transcode ended during the round ({status})", flush=True)
         print(f"  the transcode was at {progress}% when the round ended", flush=True)
-        site.wait(video_id, lambda status, _p: status == "ready", 3600)
+        # Stop the worker (and with it the transcode: ffmpeg dies with its parent)
+        # rather than wait for the end, then measure idle again.
+        stop(worker)
         print(f"idle again: wrk -d{DURATION} {url}", flush=True)
         idle.append(run_wrk(url)["rps"])
     finally:
@@ -304,47 +328,50 @@ def main() -> None:
         worker = start_media_worker(env, workdir / "worker.log")
         worker_ready(env)
 
-        print("(B) one pass: one ffmpeg process decoding once ...", flush=True)
-        b, b_cpu = one_pass(source, result, rungs, workdir / "B")
-        print(f"    {b:.1f} s ({b_cpu:.1f} CPU s)", flush=True)
-        print("(W) the whole job through RQ: probe, poster, ladder, publish ...", flush=True)
-        cpu, started = tree_cpu(worker.pid), time.monotonic()
-        site.queue(video_id)
-        site.wait(video_id, lambda status, _p: status == "ready", 3600)
-        w = time.monotonic() - started
-        worker_ready(env)  # the work horse has exited and been reaped: its CPU is counted
-        w_cpu = tree_cpu(worker.pid) - cpu
-        print(f"    {w:.1f} s ({w_cpu:.1f} CPU s)", flush=True)
-        print("(A) one ffmpeg process per rendition ...", flush=True)
-        a, a_cpu = per_rung(source, result, rungs, workdir / "A")
-        print(f"    {a:.1f} s ({a_cpu:.1f} CPU s)", flush=True)
-        figures["worker_vs_onepass_ratio"] = w / b
-        figures["perrung_vs_worker_ratio"] = a / w
-        # CPU seconds tell the work apart from waiting for a shared machine's cores.
-        print(f"cpu_worker_vs_onepass_ratio={w_cpu / b_cpu:.3f}", flush=True)
-        print(f"cpu_perrung_vs_worker_ratio={a_cpu / w_cpu:.3f}", flush=True)
-        print(f"load average during the run: {os.getloadavg()[0]:.1f}", flush=True)
-        shutil.rmtree(workdir / "A")
-        shutil.rmtree(workdir / "B")
+        if "transcode" in PARTS:
+            print("(B) one pass: one ffmpeg process decoding once ...", flush=True)
+            b, b_cpu = one_pass(source, result, rungs, workdir / "B")
+            print(f"    {b:.1f} s ({b_cpu:.1f} CPU s)", flush=True)
+            print("(W) the whole job through RQ: probe, poster, ladder, publish ...", flush=True)
+            cpu, started = tree_cpu(worker.pid), time.monotonic()
+            site.queue(video_id)
+            site.wait(video_id, lambda status, _p: status == "ready", 3600)
+            w = time.monotonic() - started
+            worker_ready(env)  # the work horse has exited and been reaped: its CPU is counted
+            w_cpu = tree_cpu(worker.pid) - cpu
+            print(f"    {w:.1f} s ({w_cpu:.1f} CPU s)", flush=True)
+            print("(A) one ffmpeg process per rendition ...", flush=True)
+            a, a_cpu = per_rung(source, result, rungs, workdir / "A")
+            print(f"    {a:.1f} s ({a_cpu:.1f} CPU s)", flush=True)
+            figures["worker_vs_onepass_ratio"] = w / b
+            figures["perrung_vs_worker_ratio"] = a / w
+            # CPU seconds tell the work apart from waiting for a shared machine's cores.
+            print(f"cpu_worker_vs_onepass_ratio={w_cpu / b_cpu:.3f}", flush=True)
+            print(f"cpu_perrung_vs_worker_ratio={a_cpu / w_cpu:.3f}", flush=True)
+            print(f"load average during the run: {os.getloadavg()[0]:.1f}", flush=True)
+            shutil.rmtree(workdir / "A")
+            shutil.rmtree(workdir / "B")
+            leftovers = list((workdir / "media-work").glob("*"))
+            if leftovers:
+                print(f"warning: the job left temporary files: {leftovers}", flush=True)
 
-        figures["pages_during_transcode_ratio"] = pages_ratio(site, video_id, env, workdir)
-        leftovers = list((workdir / "media-work").glob("*"))
-        if leftovers:
-            print(f"warning: temporary files left: {leftovers}", flush=True)
+        if "pages" in PARTS:
+            figures["pages_during_transcode_ratio"] = pages_ratio(site, video_id, env, worker)
     finally:
         if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=60)
+            stop(worker)
         if redis_server is not None:
             redis_server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    peak = upload_rss()
-    print(f"worker_vs_onepass_ratio={figures['worker_vs_onepass_ratio']:.3f}")
-    print(f"perrung_vs_worker_ratio={figures['perrung_vs_worker_ratio']:.3f}")
+    peak = upload_rss() if "upload" in PARTS else None
     if peak is not None:
-        print(f"upload_peak_rss_mb={peak:.1f}")
-    print(f"pages_during_transcode_ratio={figures['pages_during_transcode_ratio']:.3f}")
+        figures["upload_peak_rss_mb"] = peak
+    for name in FIGURES:
+        if name in figures:
+            print(
+                f"{name}={figures[name]:.3f}" if "ratio" in name else f"{name}={figures[name]:.1f}"
+            )
 
 
 if __name__ == "__main__":
