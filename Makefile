@@ -37,12 +37,13 @@ test: setup
 	$(PY) scripts/check_system.py
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
+# `make bench BENCHES=bench/live.py` runs one of them.
+BENCHES ?= bench/catalog.py bench/mixed.py bench/catalog_scale.py bench/transcode.py \
+	bench/live.py bench/live_attendance.py
+
 bench: setup
-	$(PY) scripts/check_system.py wrk
-	$(PY) bench/catalog.py
-	$(PY) bench/mixed.py
-	$(PY) bench/catalog_scale.py
-	$(PY) bench/live.py
+	$(PY) scripts/check_system.py wrk ffprobe
+	set -e; for b in $(BENCHES); do $(PY) $$b; done
 
 lint: setup
 	$(VENV)/bin/ruff check .
