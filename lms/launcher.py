@@ -83,6 +83,11 @@ def gunicorn_command(host: str, port: str, workers: int, verbose: bool = False) 
         "0",
         "--graceful-timeout",
         "5",
+        # Every Socket.IO client holds a connection for as long as it is on a
+        # page: gunicorn's default of 1,000 per worker would turn a busy
+        # school's live classes away.
+        "--worker-connections",
+        "4000",
         "--config",
         "python:lms.gunicorn_hooks",
         "--log-level",
