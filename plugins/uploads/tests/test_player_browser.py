@@ -1,0 +1,205 @@
+"""The video player in headless Chromium: hls.js plays the private ladder, quality, speed, progress.
+
+The ladder is real (ffmpeg, three rungs); the page is the lesson page a
+student opens; the player fetches the playlists through the access check and
+the segments through their signed URLs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from lms.config import PROJECT_ROOT
+from lms.testing.plugin import session_cookie
+
+pytestmark = pytest.mark.browser
+
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def open_as(app: Any, browser: Any, live_server: Any, make_client: Any, login_as: Any):
+    """open_as(user) -> a Page in its own browser context, signed in as `user`."""
+    contexts: list[Any] = []
+
+    def make(user: Any, viewport: dict[str, int] | None = None) -> Page:
+        context = browser.new_context(base_url=live_server.url, viewport=viewport)
+        context.set_default_timeout(15000)
+        contexts.append(context)
+        client = login_as(make_client(), user)
+        client.get("/")
+        name, _, value = session_cookie(client, app).partition("=")
+        context.add_cookies([{"name": name, "value": value, "url": live_server.url}])
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def _progress_row(app: Any, user: Any, lesson_id: int) -> Any:
+    from lms.extensions import db
+
+    with app.app_context():
+        row = db.session.execute(
+            db.text(
+                "SELECT position_seconds, watched_seconds FROM lessons_progress "
+                "WHERE user_id = :u AND lesson_id = :l"
+            ),
+            {"u": user.id, "l": lesson_id},
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+
+def _wait_playing(page: Page, seconds: float) -> None:
+    page.wait_for_function(
+        f"document.querySelector('video').currentTime >= {seconds}", timeout=20000
+    )
+
+
+def test_student_plays_switches_quality_and_speed_and_progress_is_saved(
+    app: Any, video_world: Any, open_as: Any
+) -> None:
+    world = video_world()
+    page = open_as(world.student)
+    posts: list[dict[str, Any]] = []
+    page.on(
+        "request",
+        lambda r: posts.append(json.loads(r.post_data or "{}"))
+        if r.method == "POST" and r.url.endswith(f"/api/v1/lessons/{world.lesson_id}/progress")
+        else None,
+    )
+    segment_urls: list[str] = []
+    page.on("request", lambda r: segment_urls.append(r.url) if ".ts" in r.url else None)
+    page.goto(f"/lessons/{world.lesson_id}")
+    player = page.get_by_test_id("video-player")
+    expect(player).to_have_attribute("data-ready", "true")
+
+    # The quality menu: automatic, then each rung highest first.
+    quality = page.get_by_label("Quality")
+    assert quality.locator("option").all_inner_texts() == ["Auto", "480p", "360p", "240p"]
+
+    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; v.play(); }")
+    _wait_playing(page, 1.0)
+    assert any("/media-folder/" in u for u in segment_urls)
+
+    # Switching to a rung by hand: hls.js loads that rung and says so.
+    quality.select_option(label="240p")
+    expect(page.get_by_test_id("video-level")).to_have_text("Playing 240p")
+    expect(player).to_have_attribute("data-level", "240p")
+    page.wait_for_function(
+        "() => document.querySelector('video').videoHeight === 240", timeout=20000
+    )
+    quality.select_option(label="480p")
+    page.wait_for_function(
+        "() => document.querySelector('video').videoHeight === 480", timeout=20000
+    )
+    quality.select_option(label="Auto")
+    expect(page.get_by_test_id("video-level")).to_contain_text("Auto")
+
+    page.get_by_label("Speed").select_option("1.5")
+    assert page.evaluate("document.querySelector('video').playbackRate") == 1.5
+
+    _wait_playing(page, 3.0)
+    progress_url = f"/api/v1/lessons/{world.lesson_id}/progress"
+    with page.expect_response(lambda r: r.url.endswith(progress_url)) as answer:
+        page.evaluate("document.querySelector('video').pause()")  # pausing reports at once
+    assert answer.value.status == 200
+    last = posts[-1]
+    assert last["position"] >= 3
+    assert 2 <= last["watched_seconds"] <= last["position"] + 1
+    row = _progress_row(app, world.student, world.lesson_id)
+    assert row is not None and row[0] >= 3 and row[1] >= 2
+
+
+def test_a_seek_to_the_end_is_not_watching(app: Any, video_world: Any, open_as: Any) -> None:
+    world = video_world()
+    page = open_as(world.student)
+    page.goto(f"/lessons/{world.lesson_id}")
+    expect(page.get_by_test_id("video-player")).to_have_attribute("data-ready", "true")
+    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; v.play(); }")
+    _wait_playing(page, 0.5)
+    page.evaluate("document.querySelector('video').currentTime = 5.5")
+    page.wait_for_function("document.querySelector('video').ended || document.querySelector('video').currentTime >= 5.9")
+    with page.expect_response(lambda r: r.url.endswith("/progress")):
+        page.evaluate("document.querySelector('video').pause()")
+    row = _progress_row(app, world.student, world.lesson_id)
+    assert row is not None
+    assert row[1] <= 2  # about one second played before the seek and half a second after
+
+
+def test_resume_from_the_last_position_and_keyboard(
+    app: Any, video_world: Any, open_as: Any, create_progress: Any
+) -> None:
+    world = video_world()
+    create_progress(world.student, world.lesson_id, completed=False, position=4, watched_seconds=4)
+    page = open_as(world.student)
+    page.goto(f"/lessons/{world.lesson_id}")
+    expect(page.get_by_test_id("video-resume")).to_contain_text("Resuming where you stopped")
+    expect(page.get_by_test_id("video-player")).to_have_attribute("data-ready", "true")
+    page.wait_for_function("document.querySelector('video').readyState >= 1")
+    assert page.evaluate("document.querySelector('video').currentTime") == pytest.approx(4, abs=0.6)
+    # Keyboard: the video takes focus; arrows seek, > speeds up, k plays.
+    video = page.locator("video")
+    video.focus()
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("document.querySelector('video').currentTime") == pytest.approx(0, abs=0.6)
+    page.keyboard.press(">")
+    assert page.evaluate("document.querySelector('video').playbackRate") == 1.25
+    assert page.get_by_label("Speed").input_value() == "1.25"
+    page.evaluate("document.querySelector('video').muted = true")
+    page.keyboard.press("k")
+    _wait_playing(page, 0.5)
+    page.keyboard.press("k")
+    assert page.evaluate("document.querySelector('video').paused") is True
+
+
+def test_captions_track_and_accessibility(
+    app: Any, video_world: Any, open_as: Any, make_client: Any, login_as: Any
+) -> None:
+    import io
+
+    world = video_world()
+    teacher = login_as(make_client(), world.instructor)
+    saved = teacher.post(
+        f"/videos/{world.video_id}/captions",
+        data={
+            "file": (io.BytesIO(b"WEBVTT\n\n00:00:00.000 --> 00:00:05.000\nHello class\n"), "en.vtt"),
+            "language": "en",
+        },
+        content_type="multipart/form-data",
+    )
+    assert saved.status_code == 302
+    for viewport in (None, {"width": 390, "height": 844}):
+        page = open_as(world.student, viewport)
+        page.goto(f"/lessons/{world.lesson_id}")
+        expect(page.get_by_test_id("video-player")).to_have_attribute("data-ready", "true")
+        tracks = page.evaluate(
+            "() => Array.from(document.querySelector('video').textTracks, t => [t.language, t.label])"
+        )
+        assert tracks == [["en", "English"]]
+        # The C key shows the captions; the cue's text is loaded from the private track URL.
+        page.locator("video").focus()
+        page.keyboard.press("c")
+        page.wait_for_function(
+            "() => { const t = document.querySelector('video').textTracks[0];"
+            " return t.mode === 'showing' && t.cues && t.cues.length === 1; }"
+        )
+        assert page.evaluate("document.querySelector('video').textTracks[0].cues[0].text") == (
+            "Hello class"
+        )
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(
+            """async () => (await axe.run(document, {runOnly: {type: 'tag',
+                 values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}))
+                 .violations.filter(v => ['serious', 'critical'].includes(v.impact))
+                 .map(v => v.id + ': ' + v.help)"""
+        )
+        assert violations == []
+        # Nothing is wider than a phone's screen.
+        if viewport:
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
