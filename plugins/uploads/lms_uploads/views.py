@@ -1,0 +1,1 @@
+"""Pages of the uploads plugin (none of its own yet: the drop zone lives in the lesson editor)."""
