@@ -56,7 +56,7 @@ def _playable(video_id: int) -> playback.PlaybackAccess:
     return found
 
 
-def _edits_video(video_id: int) -> None:
+def _edits_video(video_id: int, **_path: Any) -> None:
     user = require_user()
     video = _video(video_id)
     course = get_course(video.course_id)

@@ -88,9 +88,15 @@ def test_bad_language_codes(raw: str) -> None:
 
 
 def _upload(client: Any, video_id: int, data: bytes, filename: str, language: str, label: str = ""):
+    url = f"/videos/{video_id}/captions"
     return client.post(
-        f"/videos/{video_id}/captions",
-        data={"file": (io.BytesIO(data), filename), "language": language, "label": label},
+        url,
+        data={
+            "file": (io.BytesIO(data), filename),
+            "language": language,
+            "label": label,
+            "csrf_token": client.csrf_token("/"),
+        },
         content_type="multipart/form-data",
     )
 
@@ -138,7 +144,10 @@ def test_instructor_adds_replaces_and_deletes_captions_on_the_page(
         from lms_uploads.models import Caption
 
         caption_id = db.session.execute(db.select(Caption.id)).scalar_one()
-    deleted = client.post(f"/videos/{world.video_id}/captions/{caption_id}/delete")
+    deleted = client.submit(
+        f"/videos/{world.video_id}/captions/{caption_id}/delete",
+        page=f"/videos/{world.video_id}/captions",
+    )
     assert deleted.status_code == 302
     assert student.get(f"/api/v1/videos/{world.video_id}/captions").get_json()["total"] == 0
     with app.app_context():
@@ -184,10 +193,7 @@ def test_only_course_staff_manage_captions(
 
 
 def _csrf(client: Any) -> str:
-    page = client.get("/")
-    marker = b'name="csrf-token" content="'
-    start = page.data.index(marker) + len(marker)
-    return page.data[start : page.data.index(b'"', start)].decode()
+    return client.csrf_token("/")
 
 
 def test_captions_api(video_world: Any, make_client: Any, login_as: Any) -> None:

@@ -170,6 +170,7 @@ def test_captions_track_and_accessibility(
         data={
             "file": (io.BytesIO(b"WEBVTT\n\n00:00:00.000 --> 00:00:05.000\nHello class\n"), "en.vtt"),
             "language": "en",
+            "csrf_token": teacher.csrf_token("/"),
         },
         content_type="multipart/form-data",
     )

@@ -1,9 +1,9 @@
-"""Fixtures of the playback tests: a school, a video lesson, and a real HLS ladder made by ffmpeg.
+"""Fixtures of the uploads tests.
 
-The ladder is what a transcode produces (master playlist, one folder per rung
-with its playlist and 2-second MPEG-TS segments), made here with ffmpeg
-directly so the playback tests do not depend on the transcode job.
-Loaded by conftest.py (``pytest_plugins``).
+Playback: a school, a video lesson, and a real HLS ladder made by ffmpeg. The
+ladder is what a transcode produces (master playlist, one folder per rung with
+its playlist and 2-second MPEG-TS segments), made here with ffmpeg directly so
+the playback tests do not depend on the transcode job.
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def video_world(
     create_course: Callable[..., Any],
     create_enrolment: Callable[..., Any],
     create_section: Callable[..., int],
-    create_lesson: Callable[..., int],
+    create_video_lesson: Callable[..., Any],
 ) -> Callable[..., VideoWorld]:
     """Return make(storage=None, status="ready") -> a course with a ready video lesson.
 
@@ -150,7 +150,7 @@ def video_world(
     enrolled student and a student who is not enrolled.
     """
 
-    def make(storage: Any = None, status: str = "ready", free_preview: bool = False) -> VideoWorld:
+    def make(storage: Any = None, status: str = "ready") -> VideoWorld:
         from lms.extensions import db
         from lms.storage import get_storage
         from lms_uploads.models import Video
@@ -163,30 +163,21 @@ def video_world(
         course = create_course(instructor, title="Filming 101", status="published")
         create_enrolment(student, course)
         section_id = create_section(course)
-        lesson_id = create_lesson(
-            section_id, "Lights", type="video", status="published", free_preview=free_preview
+        ids = create_video_lesson(
+            section_id, "Lights", status="published", source=b"not read", owner_id=instructor.id
         )
+        lesson_id, video_id = ids.lesson_id, ids.video_id
+        prefix = f"videos/{video_id}/hls"
         with app.app_context():
-            store = storage or get_storage()
-            video = db.session.execute(
-                db.select(Video).where(Video.lesson_id == lesson_id)
-            ).scalar_one_or_none()
-            if video is None:
-                video = Video(lesson_id=lesson_id, course_id=course.id, owner_id=instructor.id)
-                db.session.add(video)
-                db.session.flush()
-            prefix = f"videos/{video.id}/hls"
-            renditions = []
+            video = db.session.get(Video, video_id)
             if status == "ready":
-                store_ladder(store, prefix, ladder_files())
-                renditions = make_ladder_renditions()
+                store_ladder(storage or get_storage(), prefix, ladder_files())
+                video.renditions = make_ladder_renditions()
+                video.hls_prefix = prefix
             video.status = status
-            video.renditions = renditions
-            video.hls_prefix = prefix if status == "ready" else None
             video.duration_seconds = 6.0
             video.width, video.height, video.has_audio = 854, 480, True
             db.session.commit()
-            video_id = video.id
         return VideoWorld(
             admin,
             instructor,
