@@ -9,7 +9,6 @@ the playback tests do not depend on the transcode job.
 from __future__ import annotations
 
 import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,13 +19,12 @@ from flask import Flask
 
 # (name, height, video bitrate): small on purpose, the tests only need real HLS.
 SMALL_LADDER = (("480p", 480, "900k"), ("360p", 360, "500k"), ("240p", 240, "250k"))
-_cache: dict[tuple[Any, ...], Path] = {}
 
 
 def make_ladder(
     out: Path,
     rungs: tuple[tuple[str, int, str], ...] = SMALL_LADDER,
-    seconds: int = 6,
+    seconds: int = 10,
     width: int = 854,
     height: int = 480,
 ) -> list[dict[str, Any]]:
@@ -100,13 +98,12 @@ def make_ladder(
     ]
 
 
-def ladder_files(rungs: tuple[tuple[str, int, str], ...] = SMALL_LADDER) -> Path:
-    """A ladder made once per test session (ffmpeg takes a second or two)."""
-    if rungs not in _cache:
-        folder = Path(tempfile.mkdtemp(prefix="lms-test-ladder-"))
-        make_ladder(folder, rungs)
-        _cache[rungs] = folder
-    return _cache[rungs]
+@pytest.fixture(scope="session")
+def hls_ladder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real ladder, made once per test session (ffmpeg takes a few seconds)."""
+    folder = tmp_path_factory.mktemp("ladder")
+    make_ladder(folder)
+    return folder
 
 
 def store_ladder(storage: Any, prefix: str, folder: Path) -> list[str]:
@@ -143,6 +140,7 @@ def video_world(
     create_enrolment: Callable[..., Any],
     create_section: Callable[..., int],
     create_video_lesson: Callable[..., Any],
+    hls_ladder: Path,
 ) -> Callable[..., VideoWorld]:
     """Return make(storage=None, status="ready") -> a course with a ready video lesson.
 
@@ -171,11 +169,11 @@ def video_world(
         with app.app_context():
             video = db.session.get(Video, video_id)
             if status == "ready":
-                store_ladder(storage or get_storage(), prefix, ladder_files())
+                store_ladder(storage or get_storage(), prefix, hls_ladder)
                 video.renditions = make_ladder_renditions()
                 video.hls_prefix = prefix
             video.status = status
-            video.duration_seconds = 6.0
+            video.duration_seconds = 10.0
             video.width, video.height, video.has_audio = 854, 480, True
             db.session.commit()
         return VideoWorld(

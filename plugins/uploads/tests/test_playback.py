@@ -76,7 +76,7 @@ def test_enrolled_student_staff_and_admin_play_every_rung(
             assert variant.status_code == 200
             assert b"#EXT-X-ENDLIST" in variant.data
             segments = _uris(variant.data)
-            assert len(segments) == 3  # 6 s in 2-second segments
+            assert len(segments) == 5  # 10 s in 2-second segments
             for uri in segments:
                 assert uri.startswith("/media-folder/")
                 status, body = _get_segment(client, urljoin(variant_url, uri))
