@@ -84,7 +84,8 @@ class Cue:
 
 
 def _seconds(hours: str | None, minutes: str, seconds: str, millis: str) -> float:
-    return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(millis.ljust(3, "0")) / 1000
+    whole = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
+    return whole + int(millis.ljust(3, "0")) / 1000
 
 
 def _stamp(value: float) -> str:
@@ -250,7 +251,8 @@ def to_vtt(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, bool]:
         cues, converted = parse_srt(text), True
     else:
         raise CaptionError(
-            "This is not a caption file: upload WebVTT (.vtt, starting with “WEBVTT”) or SRT (.srt)."
+            "This is not a caption file: upload WebVTT (.vtt, starting with “WEBVTT”) "
+            "or SRT (.srt)."
         )
     if not cues:
         raise CaptionError("The caption file has no captions in it (no timed cues).")
@@ -297,7 +299,9 @@ def read_limited(stream: IO[bytes], limit: int) -> bytes:
 
 
 def save_caption(video: Any, language: Any, label: Any, data: bytes) -> tuple[Any, bool]:
-    """Store `data` as the video's captions in `language` (replacing those); return (row, converted).
+    """Store `data` as the video's captions in `language` (replacing those).
+
+    Returns (the Caption row, whether the file was converted from SRT).
 
     The caller commits. The new file gets a fresh key, so a player never gets
     an old file from a cache; the replaced file is deleted once committed.

@@ -37,7 +37,8 @@ class CaptionForm(FlaskForm):
     )
     language = StringField(
         "Language code",
-        description="Like en, fr, ar or pt-BR. Uploading again for a language replaces its captions.",
+        description="Like en, fr, ar or pt-BR. "
+        "Uploading again for a language replaces its captions.",
         validators=[Length(max=16, message="At most 16 characters.")],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )

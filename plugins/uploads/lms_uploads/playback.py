@@ -258,7 +258,9 @@ def master_url(video: Video, *, grant: str = "", external: bool = False) -> str:
     return url_for("uploads.master_playlist", **values)
 
 
-def caption_tracks(video: Video, *, grant: str = "", external: bool = False) -> list[dict[str, Any]]:
+def caption_tracks(
+    video: Video, *, grant: str = "", external: bool = False
+) -> list[dict[str, Any]]:
     tracks = []
     for caption in captions_of(video.id):
         values: dict[str, Any] = {"video_id": video.id, "caption_id": caption.id}

@@ -149,9 +149,10 @@ def video_world(
     """
 
     def make(storage: Any = None, status: str = "ready") -> VideoWorld:
+        from lms_uploads.models import Video
+
         from lms.extensions import db
         from lms.storage import get_storage
-        from lms_uploads.models import Video
 
         admin = create_user(role="admin", name="Ada Admin")
         instructor = create_user(role="instructor", name="Ines Instructor")

@@ -6,7 +6,6 @@ import io
 from typing import Any
 
 import pytest
-
 from lms_uploads.captions import CaptionError, clean_language, to_vtt
 
 GOOD_VTT = (
@@ -18,7 +17,7 @@ GOOD_VTT = (
     "00:04.000 --> 00:05.250\nShort timestamps <v Sam>too</v>\n"
 )
 GOOD_SRT = (
-    "\ufeff1\r\n00:00:01,000 --> 00:00:03,500\r\nHello <font color=\"red\">there</font>\r\n\r\n"
+    '\ufeff1\r\n00:00:01,000 --> 00:00:03,500\r\nHello <font color="red">there</font>\r\n\r\n'
     "2\r\n00:00:04,000 --> 00:00:05,250\r\nSecond line\r\nand its second row\r\n"
 )
 
@@ -27,7 +26,9 @@ def test_webvtt_is_kept_clean() -> None:
     vtt, converted = to_vtt(GOOD_VTT.encode())
     assert not converted
     assert vtt.startswith("WEBVTT\n\n")
-    assert "intro\n00:00:01.000 --> 00:00:03.500 line:90% align:center\nHello <b>there</b> alert(1)" in vtt
+    assert (
+        "intro\n00:00:01.000 --> 00:00:03.500 line:90% align:center\nHello <b>there</b> alert(1)"
+    ) in vtt
     assert "00:00:04.000 --> 00:00:05.250\nShort timestamps <v Sam>too</v>" in vtt
     # Styles from an upload, notes and unknown tags are not passed on.
     assert "STYLE" not in vtt and "color" not in vtt and "<script>" not in vtt and "NOTE" not in vtt
@@ -140,8 +141,9 @@ def test_instructor_adds_replaces_and_deletes_captions_on_the_page(
     assert len(files) == 1  # the replaced file is gone
 
     with app.app_context():
-        from lms.extensions import db
         from lms_uploads.models import Caption
+
+        from lms.extensions import db
 
         caption_id = db.session.execute(db.select(Caption.id)).scalar_one()
     deleted = client.submit(
@@ -178,7 +180,8 @@ def test_only_course_staff_manage_captions(
     for person, status in ((world.student, 403), (world.other_instructor, 403)):
         client = login_as(make_client(), person)
         assert client.get(f"/videos/{world.video_id}/captions").status_code == status
-        assert _upload(client, world.video_id, GOOD_VTT.encode(), "a.vtt", "en").status_code == status
+        page = _upload(client, world.video_id, GOOD_VTT.encode(), "a.vtt", "en")
+        assert page.status_code == status
         api = client.post(
             f"/api/v1/videos/{world.video_id}/captions",
             data={"file": (io.BytesIO(GOOD_VTT.encode()), "a.vtt"), "language": "en"},

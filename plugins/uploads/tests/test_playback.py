@@ -70,7 +70,8 @@ def test_enrolled_student_staff_and_admin_play_every_rung(
         assert "no-store" in master.headers["Cache-Control"]
         variants = _uris(master.data)
         # Every rung, each one a URL of the app (the playlists pass the access check too).
-        assert variants == [VARIANT.format(id=world.video_id, rung=r) for r in ("480p", "360p", "240p")]
+        rungs = ("480p", "360p", "240p")
+        assert variants == [VARIANT.format(id=world.video_id, rung=r) for r in rungs]
         for variant_url in variants:
             variant = client.get(variant_url)
             assert variant.status_code == 200
@@ -109,9 +110,10 @@ def test_unenrolled_student_loses_access_at_once(
     client = _signed_in(make_client, login_as, world.student)
     assert client.get(MASTER.format(id=world.video_id)).status_code == 200
     with app.app_context():
+        from lms_catalog import get_course, unenroll
+
         from lms.extensions import db
         from lms.models import User
-        from lms_catalog import get_course, unenroll
 
         unenroll(db.session.get(User, world.student.id), get_course(world.course.id))
         db.session.commit()
@@ -178,7 +180,8 @@ def test_segments_go_through_nginx_when_configured(
     finally:
         app.config["STORAGE_ACCEL_REDIRECT_PREFIX"] = None
     assert response.status_code == 200
-    assert response.headers["X-Accel-Redirect"] == f"/protected-media/{world.prefix}/480p/seg_000.ts"
+    accel = response.headers["X-Accel-Redirect"]
+    assert accel == f"/protected-media/{world.prefix}/480p/seg_000.ts"
     assert response.data == b""  # nginx sends the bytes
     assert response.mimetype == "video/mp2t"
 
@@ -217,9 +220,10 @@ def test_playback_api_gives_a_grant_that_works_without_the_session(
     assert status == 200 and body[:1] == b"\x47"
     # The grant names the student: once unenrolled, it plays no more.
     with app.app_context():
+        from lms_catalog import get_course, unenroll
+
         from lms.extensions import db
         from lms.models import User
-        from lms_catalog import get_course, unenroll
 
         unenroll(db.session.get(User, world.student.id), get_course(world.course.id))
         db.session.commit()

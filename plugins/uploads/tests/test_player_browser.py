@@ -186,7 +186,10 @@ def test_captions_track_and_accessibility(
     saved = teacher.post(
         f"/videos/{world.video_id}/captions",
         data={
-            "file": (io.BytesIO(b"WEBVTT\n\n00:00:00.000 --> 00:00:05.000\nHello class\n"), "en.vtt"),
+            "file": (
+                io.BytesIO(b"WEBVTT\n\n00:00:00.000 --> 00:00:05.000\nHello class\n"),
+                "a.vtt",
+            ),
             "language": "en",
             "csrf_token": teacher.csrf_token("/"),
         },
@@ -198,7 +201,8 @@ def test_captions_track_and_accessibility(
         page.goto(f"/lessons/{world.lesson_id}")
         expect(page.get_by_test_id("video-player")).to_have_attribute("data-ready", "true")
         tracks = page.evaluate(
-            "() => Array.from(document.querySelector('video').textTracks, t => [t.language, t.label])"
+            "() => Array.from(document.querySelector('video').textTracks,"
+            " t => [t.language, t.label])"
         )
         assert tracks == [["en", "English"]]
         # The C key shows the captions; the cue's text is loaded from the private track URL.
