@@ -49,7 +49,14 @@ bp = Blueprint("core", __name__)
 
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 # npm packages whose files the pages may load (everything else stays private).
-VENDOR_PACKAGES = {"socket.io-client", "sortablejs", "swagger-ui-dist", "chart.js", "hls.js"}
+VENDOR_PACKAGES = {
+    "socket.io-client",
+    "sortablejs",
+    "swagger-ui-dist",
+    "chart.js",
+    "hls.js",
+    "tus-js-client",
+}
 
 
 @bp.route("/")

@@ -11,13 +11,15 @@ from markupsafe import Markup
 from wtforms import Field
 
 from lms_uploads import videos
-from lms_uploads.models import AWAITING_UPLOAD
+from lms_uploads.models import AWAITING_UPLOAD, FAILED, PENDING, PROCESSING, READY
 
 
 class DropZoneWidget:
     """Render the upload drop zone (a file input the script turns into tus uploads)."""
 
     def __call__(self, field: Field, **kwargs: Any) -> Markup:
+        from lms_uploads.quota import human_size, max_file_size
+
         lesson = getattr(field, "lesson", None)
         video = videos.video_for_lesson(lesson.id) if lesson is not None else None
         # render_template escapes everything it inserts: the result is safe HTML.
@@ -28,8 +30,29 @@ class DropZoneWidget:
                 video=video,
                 lesson=lesson,
                 attrs=kwargs,
+                max_size=max_file_size(),
+                max_size_label=human_size(max_file_size()),
+                status_text=status_text(video),
             )
         )
+
+
+STATUS_TEXT = {
+    AWAITING_UPLOAD: "No video uploaded yet.",
+    PENDING: "Uploaded; waiting to be processed.",
+    PROCESSING: "Processing the video…",
+    READY: "Ready: students can watch it.",
+    FAILED: "Processing failed.",
+}
+
+
+def status_text(video: Any) -> str:
+    """Say where a video stands, for its owner."""
+    if video is None:
+        return STATUS_TEXT[AWAITING_UPLOAD]
+    if video.status == FAILED and video.error:
+        return f"Processing failed: {video.error}"
+    return STATUS_TEXT.get(video.status, video.status)
 
 
 class DropZoneField(Field):

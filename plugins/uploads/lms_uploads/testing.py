@@ -6,12 +6,32 @@ lessons' factories, which these build on. Each factory commits and returns ids.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, NamedTuple
 
 import pytest
 from flask import Flask
+
+#: The header every tus request carries.
+TUS = {"Tus-Resumable": "1.0.0"}
+
+
+def api_token(app: Flask, login: str, password: str | None = None) -> str:
+    """Sign in through the API, as a script would, and return its Bearer token."""
+    from lms.testing.plugin import DEFAULT_PASSWORD
+
+    r = app.test_client().post(
+        "/api/v1/auth/login", json={"login": login, "password": password or DEFAULT_PASSWORD}
+    )
+    assert r.status_code == 200, r.json
+    return r.json["token"]
+
+
+def tus_metadata(**values: Any) -> str:
+    """Encode an Upload-Metadata header."""
+    return ",".join(f"{k} {base64.b64encode(str(v).encode()).decode()}" for k, v in values.items())
 
 
 class VideoLesson(NamedTuple):

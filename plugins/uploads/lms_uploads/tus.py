@@ -387,7 +387,8 @@ def _append(upload: Upload, claimed: int, lock: Any) -> Response:
     # No transaction stays open while the body arrives (it may take minutes).
     db.session.commit()
     # Our own limit and streaming: the site-wide MAX_CONTENT_LENGTH is for forms.
-    request.max_content_length = None
+    # (None would fall back to the site's setting: allow exactly what remains).
+    request.max_content_length = max(remaining, 1)
     buffer = int(current_app.config["UPLOADS_CHUNK_BYTES"])
     body = _GuardedBody(request.stream, remaining, lock, buffer)
     failure: BaseException | None = None

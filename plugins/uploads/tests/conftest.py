@@ -1,21 +1,72 @@
-"""Fixtures of the uploads tests.
+"""Shared pieces of the uploads plugin's tests.
 
-Playback: a school, a video lesson, and a real HLS ladder made by ffmpeg. The
-ladder is what a transcode produces (master playlist, one folder per rung with
-its playlist and 2-second MPEG-TS segments), made here with ffmpeg directly so
-the playback tests do not depend on the transcode job.
+- People, a token, raw tus requests (upload tests).
+- Playback: a school, a video lesson, and a real HLS ladder made by ffmpeg. The
+  ladder is what a transcode produces (master playlist, one folder per rung with
+  its playlist and 2-second MPEG-TS segments), made here with ffmpeg directly so
+  the playback tests do not depend on the transcode job.
 """
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from flask import Flask
+from lms_uploads.testing import TUS, api_token, tus_metadata
+
+
+@pytest.fixture
+def instructor(create_user: Callable[..., Any]) -> Any:
+    return create_user(role="instructor", username="ines")
+
+
+@pytest.fixture
+def bearer(app: Any, instructor: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_token(app, instructor.username)}", **TUS}
+
+
+@pytest.fixture
+def http(live_server: Any) -> Iterator[Callable[..., requests.Response]]:
+    """Return call(method, path, **kwargs) against the live server."""
+    session = requests.Session()
+
+    def call(method: str, path: str, **kwargs: Any) -> requests.Response:
+        url = path if path.startswith("http") else live_server.url + path
+        return session.request(method, url, timeout=30, **kwargs)
+
+    yield call
+    session.close()
+
+
+@pytest.fixture
+def create_tus_upload(
+    http: Callable[..., requests.Response],
+) -> Callable[..., str]:
+    """Return create(headers, length, **meta) -> the upload's path (POST, checked 201)."""
+
+    def create(headers: dict[str, str], length: int, **meta: Any) -> str:
+        r = http(
+            "POST",
+            "/api/v1/uploads/",
+            headers={
+                **headers,
+                "Upload-Length": str(length),
+                "Upload-Metadata": tus_metadata(**meta),
+            },
+        )
+        assert r.status_code == 201, r.text
+        return r.headers["Location"]
+
+    return create
+
+
+# --- playback -------------------------------------------------------------------------
 
 # (name, height, video bitrate): small on purpose, the tests only need real HLS.
 SMALL_LADDER = (("480p", 480, "900k"), ("360p", 360, "500k"), ("240p", 240, "250k"))
