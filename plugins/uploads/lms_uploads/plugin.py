@@ -64,6 +64,8 @@ class UploadsPlugin(Plugin):
         "UPLOADS_CHUNK_BYTES": 1024 * 1024,
         # The chunk size the browser client sends per PATCH request (tus-js-client chunkSize).
         "UPLOADS_CLIENT_CHUNK_BYTES": 8 * 1024 * 1024,
+        # Where transcodes make their files before publishing them ("": the system temp folder).
+        "UPLOADS_WORK_DIR": "",
     }
 
     def init(self) -> None:

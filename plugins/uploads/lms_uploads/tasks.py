@@ -27,8 +27,40 @@ def expire_uploads() -> dict[str, int]:
 # --- transcoding --------------------------------------------------------------------
 
 
-# h2 replaces this: the real one-pass HLS transcode lives here once merged.
-@job(queue="media", timeout=2 * 3600, retries=3)
+@job(queue="media", timeout=4 * 3600, retries=3)
 def transcode_video(video_id: int) -> dict[str, object]:
-    """Transcode a video's source into its HLS ladder (placeholder until h2's merge)."""
-    raise NotImplementedError("transcode_video is written by h2")
+    """Transcode a video's source into its HLS ladder and publish it (lms_uploads.transcode).
+
+    Three retries with backoff (the core's: 10 s, 1 min, 5 min); a SIGKILLed run
+    is queued again by the core's sweeper. The video goes pending -> processing
+    -> ready, or failed with the reason in words (a refused file fails at once).
+    """
+    from lms.extensions import db
+    from lms.tasks import current_task_id
+    from lms_uploads import transcode
+
+    # The queue moved: tell the owners of the waiting transcodes their place in line.
+    transcode.announce_queue_positions()
+    try:
+        return transcode.transcode(video_id)
+    except Exception:
+        db.session.rollback()
+        # The core records the failure and queues the retry; the video says "pending"
+        # again until the last attempt, then "failed" (transcode.on_task_failed).
+        transcode.mark_attempt_failed(video_id, final=False)
+        db.session.commit()
+        raise
+    finally:
+        if current_task_id() is not None:
+            transcode.announce_queue_positions()
+
+
+def _connect_failure_signal() -> None:
+    from lms.signals import task_failed
+    from lms_uploads.transcode import on_task_failed
+
+    # Sent in the transaction that fails the task (retries spent, or lost for good).
+    task_failed.connect(on_task_failed, weak=False)
+
+
+_connect_failure_signal()
