@@ -160,6 +160,11 @@ def _require_playable(video_id: int) -> tuple[PlaybackAccess, str]:
     return found, request.args.get("grant", "")
 
 
+def ladder_prefix(video: Video) -> str:
+    """The storage folder of the published ladder (the job may store it with a final '/')."""
+    return str(video.hls_prefix or "").rstrip("/")
+
+
 def _playlist(text: str) -> Response:
     response = Response(text, mimetype="application/vnd.apple.mpegurl")
     # Playlists carry expiring, per-user URLs: never cached or shared.
@@ -188,7 +193,7 @@ def _uri_lines(text: str) -> list[tuple[int, str]]:
 def master_playlist(video_id: int) -> Response:
     """The ladder's master playlist, its variant URIs pointing back at the app."""
     found, grant = _require_playable(video_id)
-    text = _read_text(f"{found.video.hls_prefix}/master.m3u8")
+    text = _read_text(f"{ladder_prefix(found.video)}/master.m3u8")
     lines = text.splitlines()
     extra = {"grant": grant} if grant else {}
     for i, uri in _uri_lines(text):
@@ -205,7 +210,7 @@ def variant_playlist(video_id: int, rung: str) -> Response:
     found, _grant = _require_playable(video_id)
     if not _RUNG.match(rung):
         abort(404)
-    folder = f"{found.video.hls_prefix}/{rung}"
+    folder = f"{ladder_prefix(found.video)}/{rung}"
     text = _read_text(f"{folder}/index.m3u8")
     storage = get_storage()
     expires_in = _config("UPLOADS_SEGMENT_URL_EXPIRES", DEFAULT_SEGMENT_EXPIRES)

@@ -64,6 +64,9 @@ class UploadsPlugin(Plugin):
         "UPLOADS_CHUNK_BYTES": 1024 * 1024,
         # The chunk size the browser client sends per PATCH request (tus-js-client chunkSize).
         "UPLOADS_CLIENT_CHUNK_BYTES": 8 * 1024 * 1024,
+        # Seconds a PATCH's lock on its upload lives without being renewed: after a
+        # web process dies mid-PATCH, the client resumes once it has expired.
+        "UPLOADS_LOCK_SECONDS": 20,
         # Where transcodes make their files before publishing them ("": the system temp folder).
         "UPLOADS_WORK_DIR": "",
     }

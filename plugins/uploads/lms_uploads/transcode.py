@@ -291,6 +291,10 @@ def transcode(video_id: int) -> dict[str, Any]:
     video.error = None
     if task_id is not None:
         video.task_id = task_id
+    # Read before the commit: touching the expired row afterwards would begin a new
+    # transaction (IMMEDIATE on SQLite: the write lock) held for the whole transcode.
+    source_key = video.source_key
+    max_duration = _max_duration()  # a setting: a database read too
     db.session.commit()  # no transaction stays open while ffmpeg runs
     report = Reporter()
     report(0, "Checking the video.", None, force=True)
@@ -298,9 +302,9 @@ def transcode(video_id: int) -> dict[str, Any]:
     with sandbox.work_dir(root, video_id) as work:
         checks = work / "checks"
         checks.mkdir()
-        with _source_file(storage, video.source_key, work) as src:
+        with _source_file(storage, source_key, work) as src:
             try:
-                result = probe(src, work_dir=checks, max_duration=_max_duration())
+                result = probe(src, work_dir=checks, max_duration=max_duration)
             except RefusedFile as refusal:
                 return _refuse(video, refusal).as_result()
             out = work / "out"
