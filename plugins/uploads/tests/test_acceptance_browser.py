@@ -1,4 +1,4 @@
-"""Issue 8, acceptance 1, in headless Chromium, as an instructor, from the lesson editor to playback.
+"""Issue 8, acceptance 1, in headless Chromium: from the lesson editor to playback in every rung.
 
 The instructor adds a video lesson and uploads a 1080p clip through the page
 (tus-js-client) with its progress bar; the web process is killed at about
