@@ -41,7 +41,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHUNK = 1024 * 1024
 # Upload speed of the browser (bytes/s), so that "about 40 %" lasts long enough to act on.
-UPLOAD_THROUGHPUT = 2 * 1024 * 1024
+UPLOAD_THROUGHPUT = 1024 * 1024
 # A web process serving just the app, as the production server would (no test code in it).
 WEB = (
     "import os\n"
@@ -159,7 +159,8 @@ def test_instructor_uploads_a_1080p_clip_through_a_server_restart_and_it_plays_i
     login_as: Callable[..., Any],
     tmp_path: Path,
 ) -> None:
-    clip = make_clip(tmp_path / "welcome-1080p.mp4", width=1920, height=1080, seconds=4)
+    # Short, and 15 frames a second: the 1080p ladder stays quick on a busy machine.
+    clip = make_clip(tmp_path / "welcome-1080p.mp4", width=1920, height=1080, seconds=4, fps=15)
     size = clip.stat().st_size
     instructor = create_user(role="instructor", name="Ines Instructor")
     course = create_course(instructor, title="Filming 101")

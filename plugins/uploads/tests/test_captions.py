@@ -107,6 +107,10 @@ def test_instructor_adds_replaces_and_deletes_captions_on_the_page(
 ) -> None:
     world = video_world()
     client = login_as(make_client(), world.instructor)
+    # The lesson editor and the player lead to the captions page.
+    captions_url = f'href="/videos/{world.video_id}/captions"'.encode()
+    assert captions_url in client.get(f"/lessons/{world.lesson_id}/edit").data
+    assert captions_url in client.get(f"/lessons/{world.lesson_id}").data
     page = client.get(f"/videos/{world.video_id}/captions")
     assert page.status_code == 200
     assert b"This video has no captions yet." in page.data
