@@ -242,3 +242,22 @@ def test_playback_api_refusals(video_world: Any, make_client: Any, login_as: Any
     assert make_client().get(f"/api/v1/videos/{world.video_id}/playback").status_code == 401
     missing = outsider.get(f"/api/v1/videos/{world.video_id + 999}/playback")
     assert missing.status_code == 404
+
+
+def test_the_lesson_page_gives_a_player_only_to_who_may_play(
+    video_world: Any, make_client: Any, login_as: Any
+) -> None:
+    world = video_world()
+    master = f'data-master-url="/videos/{world.video_id}/hls/master.m3u8"'.encode()
+    page = f"/lessons/{world.lesson_id}"
+    for person in (world.student, world.instructor, world.admin):
+        answer = login_as(make_client(), person).get(page)
+        assert answer.status_code == 200 and master in answer.data
+    refused = login_as(make_client(), world.outsider).get(page)
+    assert refused.status_code == 403 and master not in refused.data
+    anonymous = make_client().get(page)
+    # Sent to sign in (or refused): never a player.
+    assert anonymous.status_code in (302, 401, 403, 404)
+    assert master not in anonymous.data
+    if anonymous.status_code == 302:
+        assert "/login" in anonymous.headers["Location"]
