@@ -175,11 +175,10 @@ def _source_file(storage: Storage, key: str, work: Path) -> Iterator[Path]:
     yield target
 
 
-def _drop_unpublished(storage: Storage, video: Video) -> int:
-    """Delete every ladder under the video's hls/ folder except the published one."""
-    keep = video.hls_prefix if video.status == READY else None
+def _drop_unpublished(storage: Storage, video_id: int, keep: str | None) -> int:
+    """Delete every ladder under the video's hls/ folder but `keep` (the published one)."""
     prefixes = set()
-    root = hls_root(video.id)
+    root = hls_root(video_id)
     for key in storage.list(root):
         run = key[len(root) :].split("/", 1)[0]
         prefixes.add(f"{root}{run}/")
@@ -259,7 +258,10 @@ def _set_lesson_duration(lesson_id: int, seconds: float) -> None:
         lesson.duration_seconds = int(round(seconds))
 
 
-def _refuse(video: Video, refusal: RefusedFile) -> Outcome:
+def _refuse(video_id: int, refusal: RefusedFile) -> Outcome:
+    video = db.session.get(Video, video_id)
+    if video is None:
+        return Outcome("skipped", "the video was deleted")
     video.status = FAILED
     video.error = refusal.message
     db.session.commit()
@@ -275,38 +277,42 @@ def transcode(video_id: int) -> dict[str, Any]:
     """Make and publish the video's HLS ladder; see the module's docstring."""
     video = db.session.get(Video, video_id)
     if video is None or not video.source_key:
+        db.session.rollback()
         return Outcome("skipped", "no video or no source").as_result()
     task_id = current_task_id()
     if task_id is not None and video.task_id not in (None, task_id):
+        db.session.rollback()
         return Outcome("skipped", "a newer transcode of this video is queued").as_result()
+    source = video.source_key
+    published = video.hls_prefix if video.status == READY else None
+    max_duration = _max_duration()
+    # On SQLite an open transaction holds the write lock: none stays open while
+    # files move or ffmpeg runs (progress is written on connections of its own).
+    db.session.rollback()
     storage = get_storage()
     root = work_root()
     sandbox.clean_stale(root)
-    _drop_unpublished(storage, video)
-    if video.status == READY and video.hls_prefix:
-        db.session.commit()
+    _drop_unpublished(storage, video_id, keep=published)
+    if published:
         return Outcome("skipped", "already ready").as_result()
+    video = db.session.get(Video, video_id)
     video.status = PROCESSING
     video.attempts = (video.attempts or 0) + 1
     video.error = None
     if task_id is not None:
         video.task_id = task_id
-    # Read before the commit: touching the expired row afterwards would begin a new
-    # transaction (IMMEDIATE on SQLite: the write lock) held for the whole transcode.
-    source_key = video.source_key
-    max_duration = _max_duration()  # a setting: a database read too
-    db.session.commit()  # no transaction stays open while ffmpeg runs
+    db.session.commit()
     report = Reporter()
     report(0, "Checking the video.", None, force=True)
 
     with sandbox.work_dir(root, video_id) as work:
         checks = work / "checks"
         checks.mkdir()
-        with _source_file(storage, source_key, work) as src:
+        with _source_file(storage, source, work) as src:
             try:
                 result = probe(src, work_dir=checks, max_duration=max_duration)
             except RefusedFile as refusal:
-                return _refuse(video, refusal).as_result()
+                return _refuse(video_id, refusal).as_result()
             out = work / "out"
             out.mkdir()
             has_poster = _thumbnail(src, result, checks, out / POSTER)
@@ -324,7 +330,11 @@ def transcode(video_id: int) -> dict[str, Any]:
         _publish(storage, out, prefix)
 
     # The switch: the row names the new ladder in one commit.
-    db.session.refresh(video)
+    video = db.session.get(Video, video_id)
+    if video is None:  # the lesson was deleted meanwhile
+        storage.delete_prefix(prefix)
+        db.session.rollback()
+        return Outcome("skipped", "the video was deleted").as_result()
     if task_id is not None and video.task_id not in (None, task_id):
         storage.delete_prefix(prefix)
         return Outcome("skipped", "a newer transcode of this video took over").as_result()

@@ -78,8 +78,16 @@ def test_the_command_decodes_once_and_feeds_every_rung(tmp_path):
 def _keyframes(segment: Path) -> list[float]:
     out = subprocess.run(
         [
-            sandbox.ffprobe_exe(), "-loglevel", "error", "-select_streams", "v:0",
-            "-show_entries", "frame=pts_time,key_frame", "-of", "json", str(segment),
+            sandbox.ffprobe_exe(),
+            "-loglevel",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "frame=pts_time,key_frame",
+            "-of",
+            "json",
+            str(segment),
         ],  # fmt: skip
         capture_output=True,
         text=True,
@@ -92,8 +100,16 @@ def _keyframes(segment: Path) -> list[float]:
 def _stream_size(path: Path) -> tuple[int, int]:
     out = subprocess.run(
         [
-            sandbox.ffprobe_exe(), "-loglevel", "error", "-select_streams", "v:0",
-            "-show_entries", "stream=width,height", "-of", "json", str(path),
+            sandbox.ffprobe_exe(),
+            "-loglevel",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=width,height",
+            "-of",
+            "json",
+            str(path),
         ],  # fmt: skip
         capture_output=True,
         text=True,
