@@ -227,3 +227,60 @@ def test_captions_track_and_accessibility(
         # Nothing is wider than a phone's screen.
         if viewport:
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_progress_is_reported_every_ten_seconds_while_playing(
+    app: Any, video_world: Any, open_as: Any
+) -> None:
+    world = video_world()
+    page = open_as(world.student)
+    page.clock.install()  # the page's timers, under the test's control (time still flows)
+    page.goto(f"/lessons/{world.lesson_id}")
+    expect(page.get_by_test_id("video-player")).to_have_attribute("data-ready", "true")
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.url.endswith("/progress") else None)
+    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; v.play(); }")
+    _wait_playing(page, 1.5)
+    assert posts == []  # nothing yet: not paused, not ten seconds
+    with page.expect_response(lambda r: r.url.endswith("/progress")) as answer:
+        page.clock.fast_forward(10_000)
+    assert answer.value.status == 200
+    row = _progress_row(app, world.student, world.lesson_id)
+    assert row is not None and row[0] >= 1 and row[1] >= 1
+
+
+def test_captions_page_in_the_browser(
+    app: Any, video_world: Any, open_as: Any, tmp_path: Any
+) -> None:
+    world = video_world()
+    page = open_as(world.instructor)
+    page.goto(f"/lessons/{world.lesson_id}")
+    page.get_by_test_id("manage-captions").click()
+    expect(page.get_by_role("heading", name="Captions of “Lights”")).to_be_visible()
+    bad = tmp_path / "notes.vtt"
+    bad.write_text("These are my notes, not captions.\n")
+    page.get_by_label("Caption file").set_input_files(str(bad))
+    page.get_by_label("Language code").fill("en")
+    page.get_by_role("button", name="Upload captions").click()
+    expect(page.locator(".errors")).to_contain_text("This is not a caption file")
+    good = tmp_path / "talk.srt"
+    good.write_text("1\n00:00:01,000 --> 00:00:02,500\nBonjour\n")
+    page.get_by_label("Caption file").set_input_files(str(good))
+    page.get_by_label("Language code").fill("fr")
+    page.get_by_role("button", name="Upload captions").click()
+    expect(page.locator(".flash-success")).to_contain_text(
+        "Captions in Français saved (converted from SRT to WebVTT)."
+    )
+    expect(page.get_by_test_id("captions-list")).to_contain_text("Français")
+    page.evaluate(AXE.read_text())
+    violations = page.evaluate(
+        """async () => (await axe.run(document, {runOnly: {type: 'tag',
+             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}))
+             .violations.filter(v => ['serious', 'critical'].includes(v.impact))
+             .map(v => v.id + ': ' + v.help)"""
+    )
+    assert violations == []
+    # Deleting asks first, then the track is gone.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete Français captions").click()
+    expect(page.get_by_test_id("no-captions")).to_be_visible()
