@@ -8,6 +8,7 @@ the segments through their signed URLs.
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -284,3 +285,38 @@ def test_captions_page_in_the_browser(
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Delete Français captions").click()
     expect(page.get_by_test_id("no-captions")).to_be_visible()
+
+
+def test_expired_segment_links_are_renewed_by_the_player(
+    app: Any, video_world: Any, open_as: Any
+) -> None:
+    from lms.storage import get_storage
+
+    world = video_world()
+    with app.app_context():
+        storage = get_storage()
+    lifetime = app.config.get("UPLOADS_SEGMENT_URL_EXPIRES", 3 * 3600)
+    page = open_as(world.student)
+    refused: list[str] = []
+    page.on("response", lambda r: refused.append(r.url) if r.status == 403 else None)
+
+    def hours_pass_before_the_first_segment(route: Any) -> None:
+        # As if the student had left the page open for hours: the server now
+        # refuses the links of the playlist the player holds.
+        if not refused and storage.clock is time.time:
+            storage.clock = lambda: time.time() + lifetime + 60
+        route.continue_()
+
+    page.route(re.compile(r".*/media-folder/.*"), hours_pass_before_the_first_segment)
+    try:
+        page.goto(f"/lessons/{world.lesson_id}")
+        # The refused segment makes the player fetch fresh playlists (checked again).
+        expect(page.get_by_test_id("video-player")).to_have_attribute("data-reloads", "1")
+        page.evaluate(
+            "() => { const v = document.querySelector('video'); v.muted = true; v.play(); }"
+        )
+        _wait_playing(page, 1.0)
+        assert refused and all("/media-folder/" in url for url in refused)
+        expect(page.get_by_test_id("video-error")).to_be_hidden()
+    finally:
+        storage.clock = time.time

@@ -27,7 +27,8 @@
     // Seconds watched before this visit (the server keeps the largest total).
     var watchedBefore = parseFloat(box.getAttribute("data-watched")) || 0;
     var hls = null;
-    var recoveries = 0;
+    var recoveries = 0;  // in a row: reset once a segment loads again
+    var reloads = 0;
 
     // Near the end, start again from the beginning rather than "resume" 2 s before the end.
     if (duration && resumeAt > duration - 5) { resumeAt = 0; }
@@ -160,23 +161,50 @@
     });
 
     // --- loading ---
+    // A segment link answered 403 has expired (or the student lost access): retrying
+    // the same link cannot help, so fail at once and let the recovery below fetch
+    // fresh playlists (which the server checks again).
+    function fragPolicy() {
+      var base = window.Hls.DefaultConfig.fragLoadPolicy.default;
+      var errorRetry = Object.assign({}, base.errorRetry, {
+        shouldRetry: function (config, count, isTimeout, response, retry) {
+          return response && response.code === 403 ? false : retry;
+        }
+      });
+      return { default: Object.assign({}, base, { errorRetry: errorRetry }) };
+    }
+
     function startHls(startAt) {
-      hls = new window.Hls({ startPosition: startAt > 0 ? startAt : -1, capLevelToPlayerSize: false });
+      hls = new window.Hls({
+        startPosition: startAt > 0 ? startAt : -1,
+        capLevelToPlayerSize: false,
+        fragLoadPolicy: fragPolicy()
+      });
       hls.on(window.Hls.Events.MANIFEST_PARSED, function (_event, data) {
         if (quality.options.length === 1) { fillQuality(data.levels); }
         box.setAttribute("data-ready", "true");
       });
       hls.on(window.Hls.Events.LEVEL_SWITCHED, function (_event, data) { noteLevel(data.level); });
+      hls.on(window.Hls.Events.FRAG_LOADED, function () { recoveries = 0; });
       hls.on(window.Hls.Events.ERROR, function (_event, data) {
-        if (!data.fatal) { return; }
-        // Segment links expire (a video paused for hours): load the playlists again and go on.
-        if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR && recoveries < 3) {
+        // Segment links expire (a video paused for hours): a refused segment means
+        // the playlists must be loaded again (hls.js would only try other rungs).
+        var expired = data.details === window.Hls.ErrorDetails.FRAG_LOAD_ERROR &&
+          data.response && data.response.code === 403;
+        if (!data.fatal && !expired) { return; }
+        if ((expired || data.type === window.Hls.ErrorTypes.NETWORK_ERROR) && recoveries < 3) {
           recoveries += 1;
           var at = video.currentTime;
-          var level = quality.value;
+          var wasPlaying = !video.paused;
+          var level = parseInt(quality.value, 10);
           hls.destroy();
           startHls(at);
-          hls.once(window.Hls.Events.MANIFEST_PARSED, function () { hls.currentLevel = parseInt(level, 10); });
+          reloads += 1;
+          box.setAttribute("data-reloads", String(reloads));
+          hls.once(window.Hls.Events.MANIFEST_PARSED, function () {
+            if (level >= 0) { hls.currentLevel = level; }
+            if (wasPlaying) { video.play(); }
+          });
           return;
         }
         if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR && recoveries < 3) {
