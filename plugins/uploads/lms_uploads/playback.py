@@ -39,6 +39,7 @@ from lms_uploads.models import Caption, Video
 
 # A rung's folder name, as the ladder writes it ("1080p", "720p", "audio").
 _RUNG = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_URI_ATTR = re.compile(r'URI="([^"]*)"')
 _GRANT_SALT = "lms_uploads.playback-grant"
 READY = "ready"
 
@@ -196,11 +197,19 @@ def master_playlist(video_id: int) -> Response:
     text = _read_text(f"{ladder_prefix(found.video)}/master.m3u8")
     lines = text.splitlines()
     extra = {"grant": grant} if grant else {}
-    for i, uri in _uri_lines(text):
+
+    def variant_url(uri: str) -> str:
         rung = uri.split("/", 1)[0]
-        if not _RUNG.match(rung) or not uri.endswith("/index.m3u8"):
-            abort(404)
-        lines[i] = url_for(".variant_playlist", video_id=video_id, rung=rung, **extra)
+        if not _RUNG.match(rung) or uri != f"{rung}/index.m3u8":
+            abort(404)  # not a playlist of our ladder's shape
+        return url_for(".variant_playlist", video_id=video_id, rung=rung, **extra)
+
+    for i, uri in _uri_lines(text):
+        lines[i] = variant_url(uri)
+    # Tags naming a playlist too (EXT-X-MEDIA renditions, EXT-X-I-FRAME-STREAM-INF).
+    for i, line in enumerate(lines):
+        if line.startswith("#") and 'URI="' in line:
+            lines[i] = _URI_ATTR.sub(lambda m: f'URI="{variant_url(m.group(1))}"', line)
     return _playlist("\n".join(lines) + "\n")
 
 

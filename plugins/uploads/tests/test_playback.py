@@ -261,3 +261,34 @@ def test_the_lesson_page_gives_a_player_only_to_who_may_play(
     assert master not in anonymous.data
     if anonymous.status_code == 302:
         assert "/login" in anonymous.headers["Location"]
+
+
+def test_master_playlist_tags_naming_playlists_are_rewritten_and_strangers_refused(
+    app: Any, video_world: Any, make_client: Any, login_as: Any
+) -> None:
+    import io
+
+    world = video_world()
+    client = login_as(make_client(), world.student)
+    with app.app_context():
+        storage = get_storage()
+    storage.save(
+        f"{world.prefix}/master.m3u8",
+        io.BytesIO(
+            b"#EXTM3U\n"
+            b'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="a",NAME="English",URI="240p/index.m3u8"\n'
+            b'#EXT-X-STREAM-INF:BANDWIDTH=900000,AUDIO="a"\n480p/index.m3u8\n'
+        ),
+    )
+    master = client.get(MASTER.format(id=world.video_id))
+    assert master.status_code == 200
+    text = master.data.decode()
+    assert f'URI="/videos/{world.video_id}/hls/240p/index.m3u8"' in text
+    assert f"\n/videos/{world.video_id}/hls/480p/index.m3u8\n" in text
+    # A playlist naming anything but our own rungs (another site, another folder) is not served.
+    for stranger in (b"http://example.org/x.m3u8", b"../../7/hls/480p/index.m3u8"):
+        storage.save(
+            f"{world.prefix}/master.m3u8",
+            io.BytesIO(b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n" + stranger + b"\n"),
+        )
+        assert client.get(MASTER.format(id=world.video_id)).status_code == 404
