@@ -283,17 +283,38 @@ def create() -> Response:
         raise TusError(400, "The file is empty.", "empty_file")
     meta = parse_metadata(request.headers.get("Upload-Metadata"))
     purpose, video = _purpose_target(user, meta)
+    # One creation per person at a time, so that two parallel requests cannot both
+    # fit in the same free space (the check and the insert commit under the lock).
+    lock = get_redis().lock(f"lms:uploads:quota:{user.id}", timeout=30, blocking_timeout=10)
+    if not lock.acquire():
+        raise TusError(423, "Another of your uploads is being created; try again.", "locked")
     try:
-        quota.check_upload_allowed(user.id, length)
-    except quota.LimitError as exc:
-        raise TusError(413, exc.message, exc.code) from None
+        try:
+            quota.check_upload_allowed(user.id, length)
+        except quota.LimitError as exc:
+            raise TusError(413, exc.message, exc.code) from None
+        upload = _new_upload(user.id, length, meta, purpose, video)
+    finally:
+        with contextlib.suppress(LockError):
+            lock.release()
+    log.info("upload %s created by user %s: %s bytes (%s)", upload.id, user.id, length, purpose)
+    response = Response(status=201)
+    response.headers["Location"] = url_for("uploads_tus.upload", upload_id=upload.id)
+    response.headers["Upload-Expires"] = _http_date(upload.expires_at)
+    return response
+
+
+def _new_upload(
+    owner_id: int, length: int, meta: dict[str, str], purpose: str, video: Any
+) -> Upload:
+    """Start the storage's resumable write and record the upload (commits)."""
     filename = (meta.get("filename") or meta.get("name") or "")[:255]
     content_type = meta.get("filetype") or meta.get("type") or ""
     if not MIME_RE.match(content_type):
         content_type = "application/octet-stream"
     upload = Upload(
         id=uuid.uuid4().hex,
-        owner_id=user.id,
+        owner_id=owner_id,
         purpose=purpose,
         filename=filename,
         content_type=content_type,
@@ -304,7 +325,7 @@ def create() -> Response:
         expires_at=utcnow() + upload_lifetime(),
     )
     upload.storage_key = (
-        f"videos/{video.id}/source" if video is not None else f"uploads/{user.id}/{upload.id}"
+        f"videos/{video.id}/source" if video is not None else f"uploads/{owner_id}/{upload.id}"
     )
     session = get_storage().begin_upload(upload.storage_key, content_type)
     upload.session_id = session.id
@@ -315,11 +336,7 @@ def create() -> Response:
         db.session.rollback()
         session.abort()
         raise
-    log.info("upload %s created by user %s: %s bytes (%s)", upload.id, user.id, length, purpose)
-    response = Response(status=201)
-    response.headers["Location"] = url_for("uploads_tus.upload", upload_id=upload.id)
-    response.headers["Upload-Expires"] = _http_date(upload.expires_at)
-    return response
+    return upload
 
 
 @tus_bp.route("/<upload_id>", methods=["HEAD"], endpoint="upload")

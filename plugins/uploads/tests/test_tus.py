@@ -489,3 +489,74 @@ def test_a_patch_may_be_larger_than_the_sites_form_limit(app, bearer, create_tus
     finally:
         app.config["MAX_CONTENT_LENGTH"] = old
     assert _row(app, _id(location)).status == COMPLETE
+
+
+@pytest.fixture
+def s3_site(app, s3_storage):
+    """The site's storage is S3 (moto's server over HTTP on loopback) for this test."""
+    state = lms_state(app)
+    local = state.storage
+    state.storage = s3_storage
+    yield s3_storage
+    state.storage = local
+
+
+def test_tuspy_upload_resumes_on_s3_storage(app, live_server, bearer, s3_site, tmp_path):
+    """Chunks smaller than S3's 5 MiB parts, a stop half-way, a resume, one object at the end."""
+    from tusclient.storage.filestorage import FileStorage
+
+    data = _payload(11 * MIB + 3, seed=b"s3")
+    source = tmp_path / "lecture.bin"
+    source.write_bytes(data)
+    urls = FileStorage(str(tmp_path / "urls.json"))
+    tus = tus_client.TusClient(live_server.url + "/api/v1/uploads/", headers=bearer)
+    first = tus.uploader(str(source), chunk_size=3 * MIB, store_url=True, url_storage=urls)
+    first.upload(stop_at=6 * MIB)
+    upload_id = _id(first.url)
+    r = tus.uploader(str(source), chunk_size=3 * MIB, store_url=True, url_storage=urls)
+    assert r.get_offset() == 6 * MIB
+    r.upload()
+    upload = _row(app, upload_id)
+    assert upload.status == COMPLETE
+    with app.app_context(), s3_site.open(upload.storage_key) as fh:
+        assert fh.read() == data
+    # Nothing of the multipart upload's bookkeeping is left beside the file.
+    keys = [
+        o["Key"] for o in s3_site.client.list_objects_v2(Bucket=s3_site.bucket).get("Contents", [])
+    ]
+    assert keys == [upload.storage_key]
+
+
+def test_a_finished_upload_nothing_used_expires_a_day_later(app, bearer, create_tus_upload, http):
+    from lms_uploads.expiry import COMPLETE_GRACE, expire_abandoned_uploads
+
+    location = create_tus_upload(bearer, 10)
+    assert _patch(http, location, bearer, b"0123456789", 0).status_code == 204
+    upload = _row(app, _id(location))
+    assert upload.status == COMPLETE
+    with app.app_context():
+        row = db.session.get(Upload, upload.id)
+        row.expires_at = utcnow() - timedelta(minutes=1)  # past its own expiry: kept still
+        db.session.commit()
+        assert expire_abandoned_uploads() == 0
+        row = db.session.get(Upload, upload.id)
+        row.expires_at = utcnow() - COMPLETE_GRACE - timedelta(minutes=1)
+        db.session.commit()
+        assert expire_abandoned_uploads() == 1
+        assert not lms_state(app).storage.exists(upload.storage_key)
+    assert _row(app, upload.id).status == EXPIRED
+
+
+def test_parallel_creations_cannot_both_take_the_last_free_space(app, bearer, http):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with app.app_context():
+        set_setting("uploads", "instructor_quota_gb", 1)
+        db.session.commit()
+    headers = {**bearer, "Upload-Length": str(600 * MIB)}
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(
+            pool.map(lambda _: http("POST", "/api/v1/uploads/", headers=headers), range(4))
+        )
+    assert sorted(r.status_code for r in answers) == [201, 413, 413, 413]
+    assert _upload_rows(app) == 1
