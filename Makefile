@@ -38,10 +38,11 @@ test: setup
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: setup
-	$(PY) scripts/check_system.py wrk
+	$(PY) scripts/check_system.py wrk ffprobe
 	$(PY) bench/catalog.py
 	$(PY) bench/mixed.py
 	$(PY) bench/catalog_scale.py
+	$(PY) bench/transcode.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -79,6 +79,12 @@ class UploadsPlugin(Plugin):
         register_lesson_type(self.app, VIDEO)
         self.connect(lesson_deleted, video_lesson_deleted)
 
+        from lms.signals import task_failed
+        from lms_uploads.transcode import on_task_failed
+
+        # A transcode the core gave up on (retries spent, or lost for good): "failed", in words.
+        self.connect(task_failed, on_task_failed)
+
     def get_blueprints(self) -> list[Blueprint]:
         from lms_uploads import (  # noqa: F401 - their routes join the blueprints
             captions_views,

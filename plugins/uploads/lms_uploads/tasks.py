@@ -52,15 +52,4 @@ def transcode_video(video_id: int) -> dict[str, object]:
         raise
     finally:
         if current_task_id() is not None:
-            transcode.announce_queue_positions()
-
-
-def _connect_failure_signal() -> None:
-    from lms.signals import task_failed
-    from lms_uploads.transcode import on_task_failed
-
-    # Sent in the transaction that fails the task (retries spent, or lost for good).
-    task_failed.connect(on_task_failed, weak=False)
-
-
-_connect_failure_signal()
+            transcode.announce_queue_positions(finished=current_task_id())

@@ -109,37 +109,50 @@ class Reporter:
 # --- queue position --------------------------------------------------------------------
 
 
-def waiting_transcodes() -> list[tuple[int, int | None]]:
-    """(task id, owner id) of the transcodes waiting in the queue, first in line first."""
+def waiting_transcodes(finished: int | None = None) -> list[tuple[int, int | None, int]]:
+    """(task id, owner id, position) of each transcode waiting in the media queue.
+
+    The position counts the media tasks queued or running before it, plus one
+    (as ``GET /api/v1/videos/<id>`` reports it): 1 means nothing is ahead.
+    `finished`: a task about to end, no longer counted as ahead.
+    """
     rows = db.session.execute(
-        select(Task.id, Task.user_id)
-        .where(Task.name == JOB_NAME, Task.status == TaskStatus.QUEUED)
-        .order_by(Task.run_at.is_not(None), Task.run_at, Task.id)
+        select(Task.id, Task.name, Task.user_id, Task.status)
+        .where(
+            Task.queue == "media",
+            Task.status.in_((TaskStatus.QUEUED, TaskStatus.RUNNING)),
+            Task.id != (finished or 0),
+        )
+        .order_by(Task.id)
     ).all()
-    return [(row.id, row.user_id) for row in rows]
+    waiting = []
+    for ahead, row in enumerate(rows):
+        if row.name == JOB_NAME and row.status == TaskStatus.QUEUED:
+            waiting.append((row.id, row.user_id, ahead + 1))
+    return waiting
 
 
 def queue_position(task_id: int) -> int | None:
-    """1 for the next transcode to start, 2 for the one after ...; None if not waiting."""
-    for number, (waiting_id, _owner) in enumerate(waiting_transcodes(), start=1):
+    """The waiting transcode's place in line (1: next to start); None if not waiting."""
+    for waiting_id, _owner, position in waiting_transcodes():
         if waiting_id == task_id:
-            return number
+            return position
     return None
 
 
 def waiting_message(position: int) -> str:
     if position == 1:
         return "Waiting to be processed: next in line."
-    return f"Waiting to be processed: number {position} in line."
+    return f"Waiting to be processed: {position - 1} ahead in line."
 
 
-def announce_queue_positions() -> None:
+def announce_queue_positions(finished: int | None = None) -> None:
     """Store each waiting transcode's place in line on its task and push it to its owner."""
     from lms.realtime import emit
 
-    waiting = waiting_transcodes()
+    waiting = waiting_transcodes(finished)
     db.session.rollback()
-    for position, (task_id, owner) in enumerate(waiting, start=1):
+    for task_id, owner, position in waiting:
         message = waiting_message(position)
         with db.engine.begin() as conn:
             conn.execute(

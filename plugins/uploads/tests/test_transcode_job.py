@@ -13,10 +13,10 @@ from lms_uploads.media import ladder
 from lms_uploads.media.samples import make_clip
 from lms_uploads.models import FAILED, PENDING, READY, Video
 from lms_uploads.tasks import transcode_video
-from lms_uploads.transcode import FINAL_FAILURE, TranscodeError, hls_root, on_task_failed
+from lms_uploads.transcode import FINAL_FAILURE, TranscodeError, hls_root
 
 from lms.extensions import db
-from lms.models import Task
+from lms.models import Task, TaskStatus
 from lms.state import lms_state
 from lms.storage import get_storage
 
@@ -166,12 +166,23 @@ def test_an_ffmpeg_failure_is_retried_then_fails_in_words(
     assert _keys(app, hls_root(video_id)) == []
     assert list(work_root.iterdir()) == []
 
-    # The core gives up after the last retry: the owner reads why, in words.
+    # The last attempt, run the way the worker runs it: the core gives up and
+    # the owner reads why, in words.
+    from lms.tasks import enqueue, run_task
+
     with app.app_context():
-        on_task_failed(Task(name="lms_uploads.tasks.transcode_video", args=[video_id]))
+        task = enqueue(transcode_video, video_id)
+        task.attempts = task.max_retries  # the retries are spent
+        task_id = task.id
+        db.session.get(Video, video_id).task_id = task_id
         db.session.commit()
+        db.session.close()  # run_task works in a session of its own
+        with pytest.raises(TranscodeError):
+            run_task(task_id)
+        assert db.session.get(Task, task_id).status == TaskStatus.FAILED
     video = _video(app, video_id)
     assert video.status == FAILED and video.error == FINAL_FAILURE
+    assert list(work_root.iterdir()) == []
 
 
 def test_a_video_without_sound_gets_a_silent_ladder(app, tmp_path, video_lesson, work_root):

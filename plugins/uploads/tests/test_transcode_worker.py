@@ -215,7 +215,7 @@ def test_waiting_transcodes_learn_their_place_in_line(
         announce_queue_positions()  # what each transcode does when it starts and ends
     assert [_row(app, Task, t).message for t in tasks] == [
         "Waiting to be processed: next in line.",
-        "Waiting to be processed: number 2 in line.",
+        "Waiting to be processed: 1 ahead in line.",
     ]
     _wait_for(lambda: len(events) >= 2, 15, "the queue positions to reach the page")
     assert {(e["task_id"], e["position"], e["status"]) for e in events} == {
