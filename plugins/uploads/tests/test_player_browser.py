@@ -320,3 +320,31 @@ def test_expired_segment_links_are_renewed_by_the_player(
         expect(page.get_by_test_id("video-error")).to_be_hidden()
     finally:
         storage.clock = time.time
+
+
+def test_without_media_source_extensions_the_browser_plays_hls_itself(
+    app: Any, video_world: Any, open_as: Any, create_progress: Any
+) -> None:
+    """Safari's way (iOS has no MSE): the master playlist goes straight to <video>."""
+    world = video_world()
+    create_progress(world.student, world.lesson_id, completed=False, position=3, watched_seconds=3)
+    page = open_as(world.student)
+    # As on an iPhone: no Media Source Extensions, so hls.js cannot run.
+    page.add_init_script(
+        "window.MediaSource = undefined; window.ManagedMediaSource = undefined;"
+        " window.WebKitMediaSource = undefined;"
+    )
+    page.goto(f"/lessons/{world.lesson_id}")
+    player = page.get_by_test_id("video-player")
+    expect(player).to_have_attribute("data-ready", "true")
+    assert page.evaluate("() => window.Hls.isSupported()") is False
+    assert page.evaluate("() => document.querySelector('video').src").endswith(
+        f"/videos/{world.video_id}/hls/master.m3u8"
+    )
+    # The browser chooses the quality itself: no menu to offer.
+    expect(page.get_by_label("Quality")).to_be_hidden()
+    assert page.evaluate("() => document.querySelector('video').currentTime") == pytest.approx(
+        3, abs=0.6
+    )
+    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; v.play(); }")
+    _wait_playing(page, 4.0)
