@@ -200,6 +200,7 @@ def video_world(
     """
 
     def make(storage: Any = None, status: str = "ready") -> VideoWorld:
+        from lms_lessons import Lesson
         from lms_uploads.models import Video
 
         from lms.extensions import db
@@ -227,6 +228,8 @@ def video_world(
             video.status = status
             video.duration_seconds = 10.0
             video.width, video.height, video.has_audio = 854, 480, True
+            # As the transcode does: the lesson's duration is the video's.
+            db.session.get(Lesson, lesson_id).duration_seconds = 10
             db.session.commit()
         return VideoWorld(
             admin,

@@ -348,3 +348,23 @@ def test_without_media_source_extensions_the_browser_plays_hls_itself(
     )
     page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; v.play(); }")
     _wait_playing(page, 4.0)
+
+
+def test_watching_the_whole_video_completes_the_lesson(
+    app: Any, video_world: Any, open_as: Any
+) -> None:
+    world = video_world()
+    page = open_as(world.student)
+    page.goto(f"/lessons/{world.lesson_id}")
+    expect(page.get_by_test_id("video-player")).to_have_attribute("data-ready", "true")
+    page.get_by_label("Speed").select_option("2")
+    with page.expect_response(lambda r: r.url.endswith("/progress")) as answer:
+        page.evaluate(
+            "() => { const v = document.querySelector('video'); v.muted = true; v.play(); }"
+        )
+        _until(page, "() => document.querySelector('video').ended")
+    assert answer.value.json()["completed"] is True
+    row = _progress_row(app, world.student, world.lesson_id)
+    assert row is not None and row[1] >= 9  # every second played counted, at any speed
+    page.reload()
+    expect(page.get_by_test_id("lesson-completion")).to_contain_text("You completed this lesson.")
