@@ -308,6 +308,7 @@ def main() -> None:
         env["REDIS_URL"] = redis_server.url
     worker = None
     figures: dict[str, float] = {}
+    saved_environ = dict(os.environ)  # seed() exports the site's settings: undone below
     try:
         from lms_uploads.media import ladder
         from lms_uploads.media.probe import probe
@@ -363,6 +364,8 @@ def main() -> None:
         if redis_server is not None:
             redis_server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+        os.environ.clear()
+        os.environ.update(saved_environ)
 
     peak = upload_rss() if "upload" in PARTS else None
     if peak is not None:
