@@ -86,15 +86,21 @@ class UploadsPlugin(Plugin):
         self.connect(task_failed, on_task_failed)
 
     def get_blueprints(self) -> list[Blueprint]:
-        from lms_uploads import tus, views  # noqa: F401 - their routes join the blueprints
+        from lms_uploads import (  # noqa: F401 - their routes join the blueprints
+            captions_views,
+            playback,
+            tus,
+            views,
+        )
         from lms_uploads.blueprint import bp, tus_bp
 
         return [bp, tus_bp]
 
     def get_api_blueprints(self) -> list[Any]:
         from lms_uploads.api import blp
+        from lms_uploads.playback_api import blp as playback_blp
 
-        return [blp]
+        return [blp, playback_blp]
 
     def get_periodic_jobs(self) -> list[PeriodicJob]:
         from lms_uploads.tasks import expire_uploads
