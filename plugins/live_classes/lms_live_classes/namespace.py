@@ -23,6 +23,7 @@ from typing import Any
 from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import join_room
+from redis.exceptions import RedisError
 from socketio import exceptions as socket_errors
 
 from lms.db import write_now
@@ -270,12 +271,21 @@ def _sweep_forever(app: Any) -> None:
             log.exception("could not close stale attendance intervals")
         finally:
             db.session.remove()
+    redis_down = False
     while True:
         socketio.sleep(SWEEP_INTERVAL)
         try:
             sweep(app)
+        except RedisError as error:
+            # One line per outage, not a traceback a second: the sweep resumes
+            # by itself when Redis is back.
+            if not redis_down:
+                log.warning("live classes sweep paused: Redis is unreachable (%s)", error)
+            redis_down = True
         except Exception:
             log.exception("live classes sweep failed")
+        else:
+            redis_down = False
 
 
 def sweep(app: Any) -> None:
