@@ -113,11 +113,16 @@ def _dispose(app: Any) -> None:
 
 
 def _web_workers(proc: Any) -> list[psutil.Process]:
-    return [
-        p
-        for p in psutil.Process(proc.pid).children(recursive=True)
-        if "gunicorn" in " ".join(p.cmdline()) and p.parent().pid != proc.pid
-    ]
+    """gunicorn's worker processes under the launcher (not gunicorn's master)."""
+    found = []
+    for p in psutil.Process(proc.pid).children(recursive=True):
+        try:  # a process may end (or be replaced) while we look at it
+            parent = p.parent()
+            if "gunicorn" in " ".join(p.cmdline()) and parent and parent.pid != proc.pid:
+                found.append(p)
+        except psutil.Error:
+            continue
+    return found
 
 
 @pytest.fixture
@@ -225,9 +230,12 @@ def test_killed_web_process_restarts_with_attendance_intact(site):
 
         (worker,) = _web_workers(proc)
         os.kill(worker.pid, signal.SIGKILL)  # no disconnect handler, no cleanup
-        wait_until(
-            lambda: len(_web_workers(proc)) == 1 and _web_workers(proc)[0].pid != worker.pid, 60
-        )
+
+        def one_new_worker() -> bool:
+            pids = [p.pid for p in _web_workers(proc)]  # looked at once: no race between looks
+            return len(pids) == 1 and pids[0] != worker.pid
+
+        wait_until(one_new_worker, 60)
         # Anna is back on the new process, in the same seat and the same interval.
         wait_until(lambda: anna.sio.connected, 60)
         wait_until(lambda: anna.call("status")["state"] == "seated", 30)
