@@ -430,6 +430,11 @@ def run_task(task_id: int) -> Any:
             db.session.commit()
             if failed is not None:
                 _emit_state(task_id, owner, status=failed.status.value, error=failed.error)
+            if isinstance(exc, DatabaseBusy):
+                # A moment of contention, not a bug: one line, not a traceback in the
+                # terminal (the row holds the retry, or the failure).
+                log.warning("task %s (%s) gave up: the database stayed busy", task_id, name)
+                return None
             raise
         task = db.session.get(Task, task_id)
         if task is None:

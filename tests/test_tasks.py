@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import textwrap
 import uuid
 from datetime import timedelta
@@ -226,6 +227,19 @@ def test_failing_job_without_retries_fails_at_once(app, worker):
     assert task.status == TaskStatus.FAILED
     assert task.attempts == 1
     assert task.error == "RuntimeError: bad input"
+
+
+def test_a_job_that_found_the_database_busy_fails_in_one_line(app, worker, caplog):
+    with app.app_context():
+        task_id = enqueue(jobs.database_busy).id
+        db.session.commit()
+    with caplog.at_level(logging.INFO):
+        worker.run()
+    assert _task(app, task_id).status == TaskStatus.FAILED
+    assert f"task {task_id} (lms.testing.jobs.database_busy) gave up" in caplog.text
+    # Contention is not a bug: no traceback in the terminal of `make run`.
+    assert not any(record.exc_info for record in caplog.records)
+    assert "Traceback" not in caplog.text
 
 
 def test_enqueue_in_waits_in_the_scheduler_until_due(app, worker):

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from lms.db import DatabaseBusy
 from lms.extensions import db
 from lms.models.setting import Setting
 from lms.tasks import current_task_id, job, report_progress
@@ -34,6 +35,12 @@ def add_media(a: int, b: int) -> int:
 def fail(message: str) -> None:
     """Raise RuntimeError(message) on every attempt."""
     raise RuntimeError(message)
+
+
+@job()
+def database_busy() -> None:
+    """Raise what a write raises after waiting too long for SQLite's lock."""
+    raise DatabaseBusy()
 
 
 @job(retries=2)

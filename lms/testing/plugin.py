@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
+import sys
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,7 +25,7 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.exc import SAWarning
 
-from lms.testing import workers
+from lms.testing import processes, workers
 from lms.testing.clients import FormClient
 from lms.testing.servers import LiveServer, SmtpSink, moto_s3_server
 from lms.testing.sockets import socketio_connect
@@ -359,6 +361,39 @@ def smtp_server(app: Flask) -> Iterator[SmtpSink]:
     yield sink
     app.config.update(saved)
     sink.stop()
+
+
+@pytest.fixture
+def start_process(
+    test_config: dict[str, Any], tmp_path: Path
+) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    """Return start(command, **env) -> Popen: `command` run from the project folder on
+    this test's database and Redis (lms.testing.processes.process_env), its output in
+    the test's folder; killed with its children at the end of the test."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(command: list[str], **env: Any) -> subprocess.Popen[bytes]:
+        log = tmp_path / f"process-{len(started)}.log"
+        proc = processes.start(command, processes.process_env(test_config, **env), log)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            processes.kill_family(proc)
+
+
+@pytest.fixture
+def start_worker(
+    start_process: Callable[..., subprocess.Popen[bytes]],
+) -> Callable[..., subprocess.Popen[bytes]]:
+    """Return start(*queues, **env) -> Popen of `python worker.py <queues>` (see start_process)."""
+
+    def start(*queues: str, **env: Any) -> subprocess.Popen[bytes]:
+        return start_process([sys.executable, "worker.py", *queues], **env)
+
+    return start
 
 
 @pytest.fixture(scope="session")

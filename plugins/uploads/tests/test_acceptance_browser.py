@@ -14,27 +14,24 @@ it really cuts every connection, as a crashed or restarted server would.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 import requests
 from lms_uploads.media.samples import make_clip
 from lms_uploads.models import Upload, Video
 from playwright.sync_api import Page, expect
 
-from lms.config import PROJECT_ROOT
 from lms.extensions import db
 from lms.testing.plugin import session_cookie
+from lms.testing.processes import kill_family
 from lms.testing.servers import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -52,63 +49,29 @@ WEB = (
 )
 
 
-def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
-    except psutil.NoSuchProcess:
-        family = []
-    for member in family:
-        with suppress(psutil.NoSuchProcess):
-            member.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
-
-
 @pytest.fixture
 def site(
-    test_config: dict[str, Any], tmp_path: Path
-) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    start_process: Callable[..., subprocess.Popen[bytes]],
+) -> Callable[..., subprocess.Popen[bytes]]:
     """Return start(kind, port) -> Popen: "web" (the app on `port`) or "worker" (media queue)."""
-    started: list[subprocess.Popen[bytes]] = []
 
     def start(kind: str, port: int) -> subprocess.Popen[bytes]:
-        environ = dict(os.environ)
-        environ.update(
-            LMS_ENV="testing",
-            LMS_INSTANCE_PATH=test_config["LMS_INSTANCE_PATH"],
-            DATABASE_URL=test_config["DATABASE_URL"],
-            REDIS_URL=test_config["REDIS_URL"],
-            SOCKETIO_ASYNC_MODE="threading",
-            SOCKETIO_CHANNEL=test_config["SOCKETIO_CHANNEL"],
-            SITE_URL=f"http://127.0.0.1:{port}",
-            PORT=str(port),
-            UPLOADS_CLIENT_CHUNK_BYTES=str(CHUNK),
-            # The killed process's lock on the upload expires sooner than in production.
-            UPLOADS_LOCK_SECONDS="4",
-            LMS_WORKER_HEARTBEAT="1",
-            LMS_WORKER_HEARTBEAT_GRACE="3",
-            LMS_SWEEP_INTERVAL="1",
-        )
         command = (
             [sys.executable, "-c", WEB] if kind == "web" else [sys.executable, "worker.py", "media"]
         )
-        log = (tmp_path / f"{kind}-{len(started)}.log").open("wb")
-        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and scripts
+        proc = start_process(
             command,
-            cwd=PROJECT_ROOT,
-            env=environ,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            SITE_URL=f"http://127.0.0.1:{port}",
+            PORT=port,
+            UPLOADS_CLIENT_CHUNK_BYTES=CHUNK,
+            # The killed process's lock on the upload expires sooner than in production.
+            UPLOADS_LOCK_SECONDS=4,
         )
-        started.append(proc)
         if kind == "web":
             _wait_until_up(f"http://127.0.0.1:{port}/", proc)
         return proc
 
-    yield start
-    for proc in started:
-        if proc.poll() is None:
-            _kill_tree(proc)
+    return start
 
 
 def _wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -231,7 +194,7 @@ def test_instructor_uploads_a_1080p_clip_through_a_server_restart_and_it_plays_i
             page.wait_for_timeout(50)
         cut_at = _percent(page)
         assert cut_at < 90, "the upload went too fast to be cut half-way"
-        _kill_tree(web)
+        kill_family(web)
         with app.app_context():
             (upload,) = db.session.query(Upload).all()
             stored_when_cut = upload.offset

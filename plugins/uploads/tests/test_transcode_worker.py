@@ -8,13 +8,9 @@ Socket.IO, and waiting transcodes learn their place in line.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -26,11 +22,11 @@ from lms_uploads.models import READY, Video
 from lms_uploads.transcode import announce_queue_positions, hls_root, queue_position
 from lms_uploads.videos import start_transcode
 
-from lms.config import PROJECT_ROOT
 from lms.extensions import db
 from lms.models import Task, TaskStatus
 from lms.storage import get_storage
 from lms.testing.plugin import session_cookie
+from lms.testing.processes import kill_family
 
 pytestmark = pytest.mark.slow
 
@@ -47,60 +43,10 @@ def _wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def _family(pid: int) -> list[psutil.Process]:
-    try:
-        root = psutil.Process(pid)
-        return [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return []
-
-
-def _sigkill(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the worker and its work horse; ffmpeg is left to die by itself."""
-    for member in [m for m in _family(proc.pid) if "ffmpeg" not in m.name()]:
-        with suppress(psutil.NoSuchProcess):
-            member.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
-
-
 @pytest.fixture
-def media_worker(test_config: dict[str, Any], tmp_path: Path) -> Iterator[Callable[..., Any]]:
-    """start(work_dir) -> Popen of `python worker.py media` (killed with its family at the end)."""
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start(work_dir: Path) -> subprocess.Popen[bytes]:
-        env = dict(os.environ)
-        env.update(
-            LMS_ENV="testing",
-            LMS_INSTANCE_PATH=test_config["LMS_INSTANCE_PATH"],
-            DATABASE_URL=test_config["DATABASE_URL"],
-            REDIS_URL=test_config["REDIS_URL"],
-            SOCKETIO_ASYNC_MODE="threading",
-            # Fast heartbeats and sweeps, so a lost job is noticed in seconds.
-            LMS_WORKER_HEARTBEAT="1",
-            LMS_WORKER_HEARTBEAT_GRACE="3",
-            LMS_SWEEP_INTERVAL="1",
-            UPLOADS_WORK_DIR=str(work_dir),
-        )
-        log = (tmp_path / f"media-worker-{len(started)}.log").open("wb")
-        proc = subprocess.Popen(
-            [sys.executable, "worker.py", "media"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        started.append(proc)
-        return proc
-
-    yield start
-    for proc in started:
-        if proc.poll() is None:
-            for member in _family(proc.pid):
-                with suppress(psutil.NoSuchProcess):
-                    member.send_signal(signal.SIGKILL)
-            proc.wait(timeout=10)
+def media_worker(start_worker: Callable[..., Any]) -> Callable[[Path], Any]:
+    """start(work_dir) -> Popen of `python worker.py media` working in `work_dir`."""
+    return lambda work_dir: start_worker("media", UPLOADS_WORK_DIR=str(work_dir))
 
 
 @pytest.fixture
@@ -163,7 +109,8 @@ def test_a_worker_killed_mid_transcode_loses_nothing_and_leaves_nothing(
     assert re.fullmatch(r"Converting the video \(\d+\.\dx real time\)\.", encoding[-1]["message"])
     assert encoding[-1]["eta"] is not None and encoding[-1]["eta"] >= 0
 
-    _sigkill(first)  # worker and work horse; nothing gets to clean up
+    # The worker and its work horse; ffmpeg is left to die by itself. Nothing gets to clean up.
+    kill_family(first, spare=lambda p: "ffmpeg" in p.name())
     # ffmpeg dies with its parent (PR_SET_PDEATHSIG) instead of running on unowned.
     _wait_for(lambda: not _ffmpeg_using(work_root), 15, "the orphaned ffmpeg to die")
     assert any(work_root.iterdir())  # the killed run's folder is still there...
