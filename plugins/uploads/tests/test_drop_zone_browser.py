@@ -76,6 +76,22 @@ def _wait_until(page: Page, condition: Any, timeout_ms: int = 15000) -> None:
     raise AssertionError("the page did not get there in time")
 
 
+def _limit_upload_speed(page: Page, bytes_per_second: int) -> None:
+    """Throttle the browser's uploads (Chromium's network emulation), so that an
+    upload lasts long enough on a fast machine for its speed to be measured."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 0,
+            "downloadThroughput": -1,
+            "uploadThroughput": bytes_per_second,
+        },
+    )
+
+
 def _uploads(app) -> list[Upload]:
     with app.app_context():
         rows = db.session.query(Upload).order_by(Upload.created_at).all()
@@ -99,6 +115,7 @@ def test_an_upload_shows_its_progress_and_the_video_waits_for_processing(
             if (t) { window.recordText(t.textContent); }
         }).observe(document.body, {subtree: true, childList: true, characterData: true})"""
     )
+    _limit_upload_speed(page, 4 * MIB)  # about 1.5 s for the 6 MiB
     page.get_by_label("Video file").set_input_files(str(source))
 
     item = page.locator("[data-upload-item]")
