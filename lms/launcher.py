@@ -17,6 +17,7 @@ this supervisor, which then stops them in order: web, workers, Redis.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import signal
@@ -27,12 +28,22 @@ import time
 import warnings
 from pathlib import Path
 
+import psutil
 from flask import Config
 
 from lms.config import PROJECT_ROOT, load_config, resolve_instance_path
 from lms.redis_store import EmbeddedRedis
 
 STOP_TIMEOUT = 10
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
 # Queues of each worker process: media alone, so a long transcode never holds up the rest.
 WORKER_QUEUES = (["media"], ["mail", "default"])
 # Settings a command in another terminal needs to reach this very site.
@@ -147,6 +158,11 @@ class Supervisor:
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
+                # The whole tree, not only the group: RQ's work horse (a job still
+                # running) has a process group of its own and would outlive it.
+                for child in _descendants(proc.pid):
+                    with contextlib.suppress(psutil.Error):
+                        child.kill()
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         if self.redis is not None:
