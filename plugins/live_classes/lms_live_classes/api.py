@@ -8,6 +8,7 @@ gets 403 on a staff operation, never a 422 that describes the body.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -197,9 +198,9 @@ class ClassItem(MethodView):
         db.session.commit()
 
 
-def _change_state(class_id: int, action: str) -> dict[str, Any]:
+def _change_state(class_id: int, change: Callable[[Any, Any], Any]) -> dict[str, Any]:
     live_class = _managed_class(class_id)
-    getattr(scheduling, f"{action}_class")(live_class, require_user())
+    change(live_class, require_user())
     db.session.commit()
     return class_json(live_class)
 
@@ -211,7 +212,7 @@ class ClassStart(MethodView):
     @blp.response(200, LiveClassOut)
     def post(self, class_id: int) -> dict[str, Any]:
         """Start a scheduled class: students may join from now on."""
-        return _change_state(class_id, "start")
+        return _change_state(class_id, scheduling.start_class)
 
 
 @blp.route("/classes/<int:class_id>/end")
@@ -221,7 +222,7 @@ class ClassEnd(MethodView):
     @blp.response(200, LiveClassOut)
     def post(self, class_id: int) -> dict[str, Any]:
         """End a live class (its open attendance intervals close now)."""
-        return _change_state(class_id, "end")
+        return _change_state(class_id, scheduling.end_class)
 
 
 @blp.route("/classes/<int:class_id>/cancel")
@@ -231,7 +232,7 @@ class ClassCancel(MethodView):
     @blp.response(200, LiveClassOut)
     def post(self, class_id: int) -> dict[str, Any]:
         """Cancel a scheduled class; its students are told in-app and by e-mail."""
-        return _change_state(class_id, "cancel")
+        return _change_state(class_id, scheduling.cancel_class)
 
 
 # --- attendance --------------------------------------------------------------------------
