@@ -126,12 +126,16 @@ def init_database(app: Flask) -> None:
 
 def init_extensions(app: Flask) -> None:
     from lms.api import init_api
+    from lms.i18n import _l, init_i18n
     from lms.sessions import load_user as load_session_user
     from lms.storage import create_storage
 
+    init_i18n(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
+    # Lazy, and made a plain string in the request's language when flashed.
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.localize_callback = str
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_session_user)
     csrf.init_app(app)
@@ -221,7 +225,7 @@ def init_jobs(app: Flask) -> None:
 
 
 def register_core(app: Flask) -> None:
-    from lms import settings_views  # noqa: F401 - its routes join the core blueprint
+    from lms import language_views, settings_views  # noqa: F401 - routes of the core blueprint
     from lms.cli import register_cli
     from lms.errors import register_error_handlers
     from lms.realtime import CoreNamespace

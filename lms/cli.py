@@ -1,5 +1,5 @@
 """`flask --app wsgi lms ...`: plugins, upgrade, revision, drop-tables, create-admin, worker,
-seed-demo, permissions, settings, flush-caches."""
+seed-demo, permissions, settings, flush-caches, translations."""
 
 from __future__ import annotations
 
@@ -283,6 +283,60 @@ def flush_caches_command() -> None:
     click.echo("Caches flushed; every process reloads within a few seconds.")
 
 
+@click.group("translations")
+def translations_group() -> None:
+    """Keep the message catalogues in step with the code (core and plugins)."""
+
+
+def _translation_units(names: tuple[str, ...]) -> list[Any]:
+    from lms.i18n_tools import core_unit, plugin_unit
+
+    plugins = lms_state().plugins
+    unknown = sorted(set(names) - set(plugins) - {"core"})
+    if unknown:
+        raise click.BadParameter(f"no enabled plugin named {', '.join(unknown)}")
+    units = [core_unit()] if not names or "core" in names else []
+    units += [
+        plugin_unit(name, plugin.root_path)
+        for name, plugin in plugins.items()
+        if not names or name in names
+    ]
+    return units
+
+
+@translations_group.command("update")
+@click.argument("names", nargs=-1)
+@with_appcontext
+def translations_update_command(names: tuple[str, ...]) -> None:
+    """Extract the marked strings of the core and plugins (or NAMES) into their catalogues."""
+    from lms.i18n_tools import update
+
+    for unit in _translation_units(names):
+        for path in update(unit):
+            click.echo(f"{unit.name}: {path}")
+
+
+@translations_group.command("check")
+@click.argument("names", nargs=-1)
+@with_appcontext
+def translations_check_command(names: tuple[str, ...]) -> None:
+    """Fail on catalogues out of step, untranslated strings and unmarked text."""
+    from lms.i18n_tools import IGNORED_PARTS, problems
+    from lms.unmarked_strings import findings
+
+    bad = 0
+    for unit in _translation_units(names):
+        for line in problems(unit):
+            click.echo(f"{unit.name}: {line}")
+            bad += 1
+        for finding in findings(unit.sources, unit.root, IGNORED_PARTS):
+            click.echo(f"{unit.name}: not marked for translation: {finding}")
+            bad += 1
+    if bad:
+        sys.exit(1)
+    click.echo("Catalogues are complete and every string is marked.")
+
+
 DEMO_ADMIN = "admin@demo.school"
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - documented in the README for the demo school
 
@@ -297,6 +351,7 @@ CORE_COMMANDS = [
     permissions_group,
     settings_group,
     flush_caches_command,
+    translations_group,
 ]
 
 

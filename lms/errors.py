@@ -76,6 +76,7 @@ class ServiceError(Exception):
         status: int = 400,
         fields: dict[str, list[str]] | None = None,
     ) -> None:
+        message = str(message)  # a lazy string (`_l`) takes the current language here
         super().__init__(message)
         self.message = message
         self.code = code

@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import available_timezones
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from sqlalchemy import select
 from lms.cache import forget_after_commit, remember
 from lms.errors import ServiceError
 from lms.extensions import db
+from lms.i18n import LANGUAGES, _l, language_name
 from lms.models.setting import Setting
 from lms.state import lms_state
 
@@ -120,6 +122,23 @@ CORE_SETTINGS: dict[str, SettingSpec] = {
         description="Shown in the header, mails and certificates (empty: the configured "
         "LMS_SITE_NAME).",
         max_length=120,
+    ),
+    "default_language": SettingSpec(
+        str,
+        "en",
+        label=_l("Default language"),
+        description=_l(
+            "For visitors whose browser asks for none of the site's languages, and for mails "
+            "to people who have not chosen one."
+        ),
+        choices=[(code, language_name(code)) for code in LANGUAGES],
+    ),
+    "timezone": SettingSpec(
+        str,
+        "UTC",
+        label=_l("School time zone"),
+        description=_l("Times are shown in it to people who have not chosen their own."),
+        choices=sorted(available_timezones()),
     ),
     "setup_done": SettingSpec(bool, False, internal=True),
 }

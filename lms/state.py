@@ -44,6 +44,8 @@ class LmsState:
     cache_next_check: float = 0.0
     redis: redis.Redis | None = None
     storage: Any = None
+    # lms.i18n.Catalogues: the merged translations, built once per language.
+    catalogues: Any = None
 
 
 def lms_state(app: Flask | None = None) -> LmsState:

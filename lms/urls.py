@@ -74,3 +74,17 @@ def configure_site(config: Config) -> None:
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
         config["PREFERRED_URL_SCHEME"] = "https"
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return `target` if it is a local path (no scheme, no host, no tricks), else None."""
+    if not target or len(target) > 2000:
+        return None
+    if any(ord(c) < 32 or c == "\\" for c in target):
+        return None  # browsers treat "\" like "/", and control characters get stripped
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target

@@ -42,6 +42,9 @@ class User(UserMixin, db.Model):
     links: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The person's own choices; None follows the browser and the school (lms.i18n).
+    language: Mapped[str | None] = mapped_column(String(12))
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
     # The secret of the browser session this object was loaded for (not a
     # column: lms.sessions sets it). Unannotated, so SQLAlchemy leaves it alone.

@@ -31,11 +31,11 @@ from lms.actions import attempt
 from lms.extensions import db
 from lms.models import User, utcnow
 from lms.nav import landing_url
+from lms.urls import safe_next
 from lms_auth import services
 from lms_auth.models import AuthIdentity
 from lms_auth.rules import RuleError, normalise_email
 from lms_auth.services import AuthError
-from lms_auth.urls import safe_next
 
 log = logging.getLogger(__name__)
 

@@ -24,6 +24,7 @@ from lms.models import User
 from lms.nav import landing_url
 from lms.permissions import login_required, permission_required
 from lms.storage import get_storage
+from lms.urls import safe_next
 from lms_auth import limits, oauth, rules, services
 from lms_auth.avatars import AvatarError, save_avatar
 from lms_auth.devices import remember_device
@@ -49,7 +50,6 @@ from lms_auth.models import (
     EmailTokenPurpose,
 )
 from lms_auth.services import AuthError
-from lms_auth.urls import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
 
