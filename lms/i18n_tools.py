@@ -60,6 +60,15 @@ def _wanted(path: str) -> bool:
     return not IGNORED_PARTS.intersection(Path(path).parts) and not path.endswith(".min.js")
 
 
+def _method_map(source: Path) -> list[tuple[str, str]]:
+    """`METHODS`, matched against paths relative to `source`: a source that is itself a
+    ``templates`` folder (the core's) holds its templates at the top."""
+    if source.name != "templates":
+        return METHODS
+    inner = [(pattern.replace("**/templates/", "", 1), m) for pattern, m in METHODS]
+    return [(p, m) for p, m in inner if "jinja2" in m] + METHODS
+
+
 def extract(unit: Unit) -> Catalog:
     """Every string the unit marks, with where it is (paths relative to the unit's root)."""
     template = Catalog(project=unit.name, charset="utf-8")
@@ -68,8 +77,8 @@ def extract(unit: Unit) -> Catalog:
             continue
         found = extract_from_dir(
             str(source),
-            method_map=METHODS,
-            options_map=OPTIONS,
+            method_map=_method_map(source),
+            options_map={p: JINJA_OPTIONS for p, m in _method_map(source) if "jinja2" in m},
             keywords=KEYWORDS,
             strip_comment_tags=True,
             callback=None,
