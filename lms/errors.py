@@ -230,8 +230,7 @@ def handle_database_down(exc: SQLAlchemyError) -> Response | tuple[str, int]:
     if "no such table" in text or ("relation" in text and "does not exist" in text):
         log.error("database is not migrated: %s", exc)
         message = _(
-            "The database is not set up yet. An administrator needs to run "
-            "%(command)s.",
+            "The database is not set up yet. An administrator needs to run %(command)s.",
             command="`flask --app wsgi lms upgrade`",
         )
     else:

@@ -25,7 +25,9 @@ def _valid_email(_form: FlaskForm, field: Field) -> None:
 class SetupForm(FlaskForm):
     site_name = StringField(_l("School name"), validators=[DataRequired(), Length(max=120)])
     name = StringField(_l("Your name"), validators=[Length(max=120)])
-    email = EmailField(_l("Admin e-mail"), validators=[DataRequired(), Length(max=254), _valid_email])
+    email = EmailField(
+        _l("Admin e-mail"), validators=[DataRequired(), Length(max=254), _valid_email]
+    )
     password = PasswordField(
         _l("Password"),
         validators=[

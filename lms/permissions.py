@@ -146,7 +146,9 @@ def seed_permissions() -> list[str]:
             record.description = _english(permission.description)[:300]
             continue
         db.session.add(
-            PermissionRecord(name=permission.name, description=_english(permission.description)[:300])
+            PermissionRecord(
+                name=permission.name, description=_english(permission.description)[:300]
+            )
         )
         new.append(permission)
     db.session.flush()  # the grants' foreign keys need the permissions first

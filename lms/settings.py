@@ -82,9 +82,7 @@ class SettingSpec:
         elif not isinstance(value, str):
             raise SettingsError(_("Must be text."))
         elif len(value) > self.max_length:
-            raise SettingsError(
-                _("Must be at most %(num)d characters.", num=self.max_length)
-            )
+            raise SettingsError(_("Must be at most %(num)d characters.", num=self.max_length))
         if kind in (int, float):
             if self.min is not None and value < self.min:
                 raise SettingsError(_range_message(self))

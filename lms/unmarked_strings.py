@@ -167,6 +167,7 @@ READ_KEYWORDS = {"message", "label", "description", "title", "body", "subject", 
 # Whose keywords of those names are for developers (API documentation), not people.
 DEVELOPER_CALLS = {
     "Blueprint",
+    "ApiBlueprint",
     "response",
     "alt_response",
     "arguments",
