@@ -23,7 +23,9 @@ def _title(namespace: str) -> str:
     if namespace == "core":
         return _("Site")
     plugin = lms_state().plugins.get(namespace)
-    return plugin.title if plugin else namespace
+    if plugin is None:
+        return namespace
+    return str(plugin.label) if plugin.label else plugin.title
 
 
 @bp.route("/admin/settings")

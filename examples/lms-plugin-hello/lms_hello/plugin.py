@@ -55,6 +55,7 @@ class HelloPlugin(Plugin):
     API endpoint.
     """
 
+    label = _l("Hello")
     permissions = {RESET: (_l("Reset the hello plugin's counter"), ("instructor",))}
 
     def init(self) -> None:
