@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from lms.i18n import _, _l
+from lms.validation_messages import translate
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,8 @@ def _flatten_webargs(messages: Any) -> dict[str, list[str]]:
         for name, errs in location_errors.items():
             if isinstance(errs, dict):  # nested schema or list index
                 errs = [f"{k}: {v}" for k, v in errs.items()]
-            fields[name] = [str(e) for e in (errs if isinstance(errs, list) else [errs])]
+            # marshmallow's messages are English: say them in the request's language.
+            fields[name] = [translate(e) for e in (errs if isinstance(errs, list) else [errs])]
     return fields
 
 

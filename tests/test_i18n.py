@@ -222,3 +222,39 @@ def test_error_pages_and_core_pages_are_translated(client: FormClient) -> None:
     assert "لم نعثر على هذه الصفحة." in page and "انتقل إلى المحتوى" in page
     french = client.get("/setup", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "Créer mon école" in french and "Nom de l’école" in french
+
+
+def test_the_field_messages_of_a_refused_api_body_are_translated(
+    test_config: dict[str, Any],
+) -> None:
+    from flask.views import MethodView
+    from marshmallow import Schema, fields, validate
+
+    from lms.api import ApiBlueprint, register_api_blueprint
+    from lms.app import create_app
+
+    app = create_app(dict(test_config))
+    blp = ApiBlueprint("i18n_fields_test", __name__, url_prefix="/i18n-test")
+
+    class I18nTestIn(Schema):
+        title = fields.String(required=True)
+        code = fields.String(validate=validate.Length(max=3))
+
+    @blp.route("/things")
+    class Things(MethodView):
+        @blp.arguments(I18nTestIn)
+        def post(self, args: dict[str, Any]) -> dict[str, Any]:
+            return args
+
+    register_api_blueprint(app, blp)
+    answer = app.test_client().post(
+        "/api/v1/i18n-test/things", json={"code": "toolong"}, headers={"Accept-Language": "fr"}
+    )
+    assert answer.status_code == 422
+    error = answer.json["error"]
+    assert error["code"] == "validation_error"
+    assert error["message"] == "Certaines valeurs ne sont pas valides."
+    assert error["fields"] == {
+        "title": ["Donnée manquante pour un champ obligatoire."],
+        "code": ["Plus long que la longueur maximale de 3."],
+    }
