@@ -30,13 +30,13 @@ FIXED: dict[str, Any] = {
     "Not a valid integer.": _l("Not a valid integer."),
     "Number too large.": _l("Number too large."),
     "Not a valid boolean.": _l("Not a valid boolean."),
-    "Not a valid datetime.": _l("Not a valid date and time."),
+    "Not a valid datetime.": _l("Not a valid datetime."),
     "Not a valid date.": _l("Not a valid date."),
     "Not a valid time.": _l("Not a valid time."),
     "Not a valid mapping type.": _l("Not a valid mapping type."),
     "Not a valid URL.": _l("Not a valid URL."),
     "Not a valid email address.": _l("Not a valid email address."),
-    "String does not match expected pattern.": _l("The text does not have the expected form."),
+    "String does not match expected pattern.": _l("String does not match expected pattern."),
     "Special numeric values (nan or infinity) are not permitted.": _l(
         "Special numeric values (nan or infinity) are not permitted."
     ),
@@ -61,15 +61,17 @@ PATTERNS: list[tuple[re.Pattern[str], Any]] = [
             r"Must be greater than or equal to (?P<min>\S+)"
             r" and less than or equal to (?P<max>\S+)\."
         ),
-        lambda m: _l("Must be between %(min)s and %(max)s.", **m),
+        lambda m: _l(
+            "Must be greater than or equal to %(min)s and less than or equal to %(max)s.", **m
+        ),
     ),
     (
         re.compile(r"Must be greater than or equal to (?P<min>\S+)\."),
-        lambda m: _l("Must be at least %(min)s.", **m),
+        lambda m: _l("Must be greater than or equal to %(min)s.", **m),
     ),
     (
         re.compile(r"Must be less than or equal to (?P<max>\S+)\."),
-        lambda m: _l("Must be at most %(max)s.", **m),
+        lambda m: _l("Must be less than or equal to %(max)s.", **m),
     ),
     (
         re.compile(r"Must be one of: (?P<values>.*)\."),
