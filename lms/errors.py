@@ -147,7 +147,10 @@ def _message(exc: HTTPException) -> str:
     desc = exc.description or ""
     # Werkzeug's default descriptions are written for developers; ours for people.
     default = type(exc).description if hasattr(type(exc), "description") else None
-    if not desc or desc == default:
+    # Flask-Limiter's own description is the limit itself ("5 per 1 minute").
+    limit = getattr(exc, "limit", None)
+    machine_made = limit is not None and not getattr(limit, "error_message", None)
+    if not desc or desc == default or machine_made:
         return str(FRIENDLY.get(status, desc or _("Error")))
     return str(desc)
 

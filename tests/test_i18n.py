@@ -258,3 +258,29 @@ def test_the_field_messages_of_a_refused_api_body_are_translated(
         "title": ["Donnée manquante pour un champ obligatoire."],
         "code": ["Plus long que la longueur maximale de 3."],
     }
+
+
+def test_notification_times_are_in_the_readers_language_and_time_zone(
+    app: Flask, create_user: Any, login_as: Any, make_client: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from lms.extensions import db
+    from lms.models.notification import Notification
+
+    reader = create_user(language="ar", timezone="Asia/Tokyo")
+    with app.app_context():
+        db.session.add(
+            Notification(
+                user_id=reader.id,
+                kind="tests.news",
+                title="x",
+                created_at=datetime(2026, 3, 1, 23, 30, tzinfo=UTC),
+            )
+        )
+        db.session.commit()
+    page = login_as(make_client(), reader).get("/notifications").get_data(as_text=True)
+    assert "<h1>الإشعارات</h1>" in page
+    # 23:30 UTC is 08:30 the next morning in Tokyo ("ص": before noon, in Arabic).
+    assert "2026-03-01T23:30:00+00:00" in page
+    assert "02\u200f/03\u200f/2026" in page and "8:30:00 ص" in page
