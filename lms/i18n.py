@@ -283,6 +283,9 @@ def init_i18n(app: Flask) -> None:
         page_language=current_language,
         page_direction=text_direction,
         language_name=language_name,
+        # The site's languages: `site_languages` in the core's templates, since a
+        # view may pass a `languages` of its own (a course's language filter).
+        site_languages=LANGUAGES,
         languages=LANGUAGES,
         js_catalogue=js_catalogue,
     )
