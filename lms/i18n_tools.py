@@ -113,6 +113,7 @@ def update(unit: Unit, languages: Iterable[str] = LANGUAGES) -> list[Path]:
         catalogue = read_catalogue(path, code)
         catalogue.update(template, no_fuzzy_matching=True)
         catalogue.obsolete.clear()
+        catalogue.fuzzy = False  # a new catalogue's header is marked fuzzy; nothing else is
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as handle:
             write_po(handle, catalogue, width=100, sort_output=True, omit_header=False)
