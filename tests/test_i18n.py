@@ -284,3 +284,19 @@ def test_notification_times_are_in_the_readers_language_and_time_zone(
     # 23:30 UTC is 08:30 the next morning in Tokyo ("ص": before noon, in Arabic).
     assert "2026-03-01T23:30:00+00:00" in page
     assert "02\u200f/03\u200f/2026" in page and "8:30:00 ص" in page
+
+
+def test_the_settings_page_speaks_the_admins_language(
+    create_user: Any, login_as: Any, make_client: Any
+) -> None:
+    admin = login_as(make_client(), create_user(role="admin", language="ar"))
+    page = admin.get("/admin/settings").get_data(as_text=True)
+    assert '<h2 id="settings-core-title">الموقع</h2>' in page
+    assert "اسم المدرسة" in page and "المنطقة الزمنية للمدرسة" in page and "حفظ" in page
+    saved = admin.submit(
+        "/admin/settings/core",
+        {"core-site_name": "مدرسة النور", "core-default_language": "ar", "core-timezone": "UTC"},
+        page="/admin/settings",
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "حُفظت إعدادات «الموقع»." in saved
