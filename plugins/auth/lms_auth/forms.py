@@ -182,8 +182,10 @@ ProfileFormBase = type(
             _l("About you"), validators=[Optional(), Length(max=rules.MAX_BIO_LENGTH)]
         ),
         "country": SelectField(_l("Country"), choices=country_choices, validate_choice=True),
-        "language": SelectField(_l("Language"), choices=language_choices, validate_choice=True),
-        "timezone": SelectField(_l("Time zone"), choices=timezone_choices, validate_choice=True),
+        # Checked by rules.clean_language / clean_timezone in the view: a post without
+        # them (an older page, a script) leaves the stored choice as it is.
+        "language": SelectField(_l("Language"), choices=language_choices, validate_choice=False),
+        "timezone": SelectField(_l("Time zone"), choices=timezone_choices, validate_choice=False),
         **_link_fields(),
     },
 )

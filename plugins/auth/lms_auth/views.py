@@ -288,13 +288,8 @@ def profile() -> Page:
                     "country": services.require_rule(
                         rules.clean_country, form.country.data, "country"
                     ),
-                    "language": services.require_rule(
-                        rules.clean_language, form.language.data, "language"
-                    ),
-                    "timezone": services.require_rule(
-                        rules.clean_timezone, form.timezone.data, "timezone"
-                    ),
                     "links": form.links(),
+                    **_locale_choices(form),
                 },
             )
         except AuthError as exc:
@@ -551,6 +546,15 @@ def admin_login_attempts() -> str:
         stmt = stmt.where(AuthLoginAttempt.login.ilike(f"%{_escape_like(query)}%", escape="\\"))
     page = db.paginate(stmt, per_page=50, error_out=False)
     return render_template("auth/admin_login_attempts.html", page=page, q=query)
+
+
+def _locale_choices(form: ProfileForm) -> dict[str, str | None]:
+    """The language and time zone the form sends (checked); those it does not send stay."""
+    changes = {}
+    for field, rule in (("language", rules.clean_language), ("timezone", rules.clean_timezone)):
+        if field in request.form:
+            changes[field] = services.require_rule(rule, form[field].data, field)
+    return changes
 
 
 def _fill_choices(form: ProfileForm, user: User) -> None:
