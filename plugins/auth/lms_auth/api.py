@@ -48,7 +48,7 @@ def _raise(exc: AuthError) -> None:
 
 def _login_token(user: User) -> dict[str, Any]:
     raw, row = services.issue_api_token(
-        user, "API sign-in", days=current_app.config["AUTH_API_TOKEN_DAYS"]
+        user, _("API sign-in"), days=current_app.config["AUTH_API_TOKEN_DAYS"]
     )
     return {"token": raw, "token_type": "Bearer", "expires_at": row.expires_at, "user": user}
 

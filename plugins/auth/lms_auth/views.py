@@ -31,6 +31,7 @@ from lms_auth import limits, oauth, rules, services
 from lms_auth.avatars import AvatarError, save_avatar
 from lms_auth.devices import remember_device
 from lms_auth.forms import (
+    LINK_LABELS,
     ApplicationForm,
     AvatarForm,
     ChangePasswordForm,
@@ -339,7 +340,7 @@ def public_profile(user_id: int) -> str:
     user = services.get_user(user_id)
     if user is None or not user.is_active:
         abort(404)
-    return render_template("auth/public_profile.html", person=user)
+    return render_template("auth/public_profile.html", person=user, link_labels=LINK_LABELS)
 
 
 # --- API tokens on the profile page -----------------------------------------------------------
@@ -500,6 +501,7 @@ def admin_applications() -> str:
         status=status,
         statuses=[s.value for s in ApplicationStatus],
         form=DecisionForm(),
+        link_labels=LINK_LABELS,
     )
 
 
