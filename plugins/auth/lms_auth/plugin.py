@@ -34,6 +34,9 @@ class AuthPlugin(Plugin):
     and a log of sign-in attempts; instructor applications.
     """
 
+    #: The plugin's name for people (Plugin.label, the settings page's heading).
+    label = _l("Accounts")
+
     # Admins hold every permission; a school grants these to other roles with
     # `flask lms permissions grant ROLE PERMISSION` (lms.permissions.grant).
     permissions = {
