@@ -547,7 +547,9 @@ def admin_login_attempts() -> str:
     if query and not rules.has_control_chars(query):
         stmt = stmt.where(AuthLoginAttempt.login.ilike(f"%{_escape_like(query)}%", escape="\\"))
     page = db.paginate(stmt, per_page=50, error_out=False)
-    return render_template("auth/admin_login_attempts.html", page=page, q=query)
+    return render_template(
+        "auth/admin_login_attempts.html", page=page, q=query, providers=oauth.PROVIDERS
+    )
 
 
 def _locale_choices(form: ProfileForm) -> dict[str, str | None]:

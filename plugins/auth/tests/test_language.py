@@ -141,3 +141,37 @@ def test_mails_speak_their_readers_language(app, client, create_user, mail):
         if part.get_content_type() == "text/plain"
     )
     assert "Bonjour" in body and "Choisissez un nouveau mot de passe ici :" in body
+
+
+def test_notifications_are_written_in_each_readers_language(app, client, create_user):
+    from lms.models import Notification
+
+    create_user(username="ravi", language="ar")
+    create_user(username="head", role="admin", language="fr")
+
+    def token(username: str) -> str:
+        body = {"login": username, "password": "correct-horse-battery-staple"}
+        return client.application.test_client().post("/api/v1/auth/login", json=body).json["token"]
+
+    student, admin = token("ravi"), token("head")
+    # The student's request speaks English; the admin still reads French.
+    r = client.api(
+        "POST",
+        "/api/v1/instructor-applications",
+        json={"bio": "Ten years teaching chemistry."},
+        token=student,
+        headers={"Accept-Language": "en"},
+    )
+    assert r.status_code == 201
+    r = client.api(
+        "POST",
+        f"/api/v1/admin/instructor-applications/{r.json['id']}/reject",
+        json={"note": "Add a sample lesson."},
+        token=admin,
+    )
+    assert r.status_code == 200
+    with app.app_context():
+        notes = db.session.scalars(db.select(Notification)).all()
+        titles = {db.session.get(User, n.user_id).username: n.title for n in notes}
+    assert titles["head"].startswith("Candidature d'enseignant de ")
+    assert titles["ravi"] == "لم تتم الموافقة على طلبك للتدريس"
