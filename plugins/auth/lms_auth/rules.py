@@ -11,6 +11,7 @@ from zoneinfo import available_timezones
 
 import pytz
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import format_number
 
 from lms.i18n import LANGUAGES, _, ngettext
 
@@ -58,9 +59,10 @@ def normalise_email(value: str) -> str:
     if len(value) > MAX_EMAIL_LENGTH:
         raise RuleError(
             ngettext(
-                "An e-mail address has at most %(num)d character.",
-                "An e-mail address has at most %(num)d characters.",
+                "An e-mail address has at most %(limit)s character.",
+                "An e-mail address has at most %(limit)s characters.",
                 MAX_EMAIL_LENGTH,
+                limit=format_number(MAX_EMAIL_LENGTH),
             )
         )
     if has_control_chars(value):
@@ -115,9 +117,10 @@ def clean_name(value: str | None) -> str:
     if len(value) > MAX_NAME_LENGTH:
         raise RuleError(
             ngettext(
-                "A name has at most %(num)d character.",
-                "A name has at most %(num)d characters.",
+                "A name has at most %(limit)s character.",
+                "A name has at most %(limit)s characters.",
                 MAX_NAME_LENGTH,
+                limit=format_number(MAX_NAME_LENGTH),
             )
         )
     if has_control_chars(value):
@@ -130,26 +133,29 @@ def _text_problems(label: str, max_length: int) -> tuple[str, str]:
     if label == "note":
         return (
             ngettext(
-                "The note has at most %(num)d character.",
-                "The note has at most %(num)d characters.",
+                "The note has at most %(limit)s character.",
+                "The note has at most %(limit)s characters.",
                 max_length,
+                limit=format_number(max_length),
             ),
             _("The note contains characters that are not allowed."),
         )
     if label == "text about you":
         return (
             ngettext(
-                "The text about you has at most %(num)d character.",
-                "The text about you has at most %(num)d characters.",
+                "The text about you has at most %(limit)s character.",
+                "The text about you has at most %(limit)s characters.",
                 max_length,
+                limit=format_number(max_length),
             ),
             _("The text about you contains characters that are not allowed."),
         )
     return (
         ngettext(
-            "The text has at most %(num)d character.",
-            "The text has at most %(num)d characters.",
+            "The text has at most %(limit)s character.",
+            "The text has at most %(limit)s characters.",
             max_length,
+            limit=format_number(max_length),
         ),
         _("The text contains characters that are not allowed."),
     )
@@ -171,15 +177,17 @@ def password_problem(password: str, email: str | None = None) -> str | None:
         return _("Choose a password.")
     if len(password) < MIN_PASSWORD_LENGTH:
         return ngettext(
-            "The password must have at least %(num)d character.",
-            "The password must have at least %(num)d characters.",
+            "The password must have at least %(limit)s character.",
+            "The password must have at least %(limit)s characters.",
             MIN_PASSWORD_LENGTH,
+            limit=format_number(MIN_PASSWORD_LENGTH),
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         return ngettext(
-            "The password must have at most %(num)d character.",
-            "The password must have at most %(num)d characters.",
+            "The password must have at most %(limit)s character.",
+            "The password must have at most %(limit)s characters.",
             MAX_PASSWORD_LENGTH,
+            limit=format_number(MAX_PASSWORD_LENGTH),
         )
     if "\x00" in password:
         return _("The password contains a character that is not allowed.")
@@ -239,9 +247,10 @@ def clean_link(value: str | None) -> str | None:
     if len(value) > MAX_LINK_LENGTH:
         raise RuleError(
             ngettext(
-                "A link has at most %(num)d character.",
-                "A link has at most %(num)d characters.",
+                "A link has at most %(limit)s character.",
+                "A link has at most %(limit)s characters.",
                 MAX_LINK_LENGTH,
+                limit=format_number(MAX_LINK_LENGTH),
             )
         )
     if has_control_chars(value) or " " in value:

@@ -175,3 +175,13 @@ def test_notifications_are_written_in_each_readers_language(app, client, create_
         titles = {db.session.get(User, n.user_id).username: n.title for n in notes}
     assert titles["head"].startswith("Candidature d'enseignant de ")
     assert titles["ravi"] == "لم تتم الموافقة على طلبك للتدريس"
+
+
+def test_numbers_in_messages_are_written_for_the_locale(app, client, create_user, login_as):
+    login_as(client, create_user(language="fr"))
+    r = client.api("PATCH", "/api/v1/users/me", {"bio": "x" * 2001})
+    assert r.status_code == 422
+    (message,) = r.json["error"]["fields"]["bio"]
+    assert message == "Le texte vous présentant comporte au plus 2\u202f000 caractères."
+    page = client.get("/auth/profile").get_data(as_text=True)
+    assert "Vous êtes connecté sur 1 navigateur." in page
