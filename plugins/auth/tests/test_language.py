@@ -142,6 +142,17 @@ def test_mails_speak_their_readers_language(app, client, create_user, mail):
     )
     assert "Bonjour" in body and "Choisissez un nouveau mot de passe ici :" in body
 
+    # Arabic mails are laid out right to left.
+    create_user(email="amal@example.org", language="ar")
+    client.submit("/auth/password/forgot", {"email": "amal@example.org"})
+    (message,) = mail("amal@example.org")
+    html = next(
+        part.get_payload(decode=True).decode()
+        for part in message.walk()
+        if part.get_content_type() == "text/html"
+    )
+    assert 'lang="ar" dir="rtl"' in html and "مرحبًا" in html
+
 
 def test_notifications_are_written_in_each_readers_language(app, client, create_user):
     from lms.models import Notification
