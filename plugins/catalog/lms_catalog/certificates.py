@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from babel.lists import format_list
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, format_date
 from flask_login import current_user
@@ -47,10 +48,12 @@ def _certificate_or_404(code: str) -> Certificate:
 def certificate_facts(certificate: Certificate) -> dict[str, Any]:
     enrollment = certificate.enrollment
     course = enrollment.course
+    names = [u.display_name for u in course.instructors]
     return {
         "student": enrollment.user.display_name,
         "course": course.title,
-        "instructors": ", ".join(u.display_name for u in course.instructors),
+        "instructors": format_list(names, locale=current_language()) if names else "",
+        "instructor_names": names,
         "date": format_date(completion_date(certificate), "long"),
         "code": certificate.code,
         "school": school_name(),

@@ -46,6 +46,12 @@ STATUS_LABELS = {
 }
 
 
+def status_label(status: str) -> str:
+    """Return a course status as people read it ("Waiting for review" for "pending")."""
+    label = STATUS_LABELS.get(status)
+    return str(label) if label is not None else status
+
+
 def level_label(level: str) -> str:
     """Return the level as people read it in the current language ("Beginner", "Débutant")."""
     label = LEVEL_LABELS.get(level)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Iterator
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+from babel.lists import format_list
 from flask import (
     Blueprint,
     Response,
@@ -27,13 +30,13 @@ from werkzeug.routing import BuildError
 
 from lms.actions import attempt
 from lms.extensions import db
-from lms.i18n import _
+from lms.i18n import _, current_language
 from lms.pagination import page_number
 from lms.permissions import ensure_can, login_required, role_required
 from lms.state import lms_state
 from lms_catalog import services, staff
 from lms_catalog.forms import LANGUAGES, CourseEditForm, CourseForm
-from lms_catalog.models import Course, CourseInstructor, Enrollment
+from lms_catalog.models import Course, CourseInstructor, Enrollment, level_label, status_label
 from lms_catalog.roles import INSTRUCTOR
 from lms_catalog.search import (
     SORTS,
@@ -88,6 +91,10 @@ def template_globals() -> dict[str, Any]:
         return plain_text(text, limit)
 
     return {
+        "catalog_level": level_label,
+        "catalog_status": status_label,
+        "catalog_names": names_list,
+        "catalog_language": language_label,
         "catalog_markdown": render_markdown,
         "catalog_excerpt": plain_excerpt,
         "catalog_thumbnail": thumbnail_url,
@@ -95,6 +102,38 @@ def template_globals() -> dict[str, Any]:
         "catalog_login_url": login_url,
         "catalog_staff": course_staff,
     }
+
+
+_NAME_WRAPPERS = {
+    "strong": Markup("<strong><bdi>{0}</bdi></strong>"),
+    "span": Markup("<span><bdi>{0}</bdi></span>"),
+}
+
+
+def names_list(names: list[str], tag: str = "strong") -> Markup:
+    """People's names as the page's language lists them ("A, B and C"), each isolated.
+
+    <bdi> keeps a Latin name in an Arabic sentence (and the reverse) in its own order.
+    """
+    wrapper = _NAME_WRAPPERS.get(tag, _NAME_WRAPPERS["strong"])
+    marked = [str(wrapper.format(name)) for name in names]
+    if not marked:
+        return Markup("")
+    return Markup(format_list(marked, locale=current_language()))  # noqa: S704 - parts escaped
+
+
+def language_label(code: str) -> str:
+    """Return the name of a course's language in the page's language ("fr" -> "French")."""
+    return _language_label(code, current_language())
+
+
+@functools.lru_cache(maxsize=1024)
+def _language_label(code: str, reader: str) -> str:
+    try:
+        name = Locale.parse(code, sep="-").get_display_name(reader)
+    except (ValueError, TypeError, UnknownLocaleError):  # not a code Babel knows: show it as stored
+        return code
+    return name[:1].upper() + name[1:] if name else code
 
 
 def course_staff(course: Course) -> list[dict[str, Any]]:
