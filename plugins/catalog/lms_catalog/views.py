@@ -165,7 +165,7 @@ def catalog() -> str:
         query=query,
         categories=categories,
         sorts=SORTS,
-        languages=LANGUAGES,
+        course_languages=LANGUAGES,  # not "languages": the core menu's global
     )
 
 
