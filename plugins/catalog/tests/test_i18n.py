@@ -95,3 +95,44 @@ def test_notifications_are_written_in_the_recipients_language(
         }
     assert titles[admin.id] == "دورة للمراجعة: Tide Pools"
     assert titles[teacher.id] == "Tide Pools est publié"
+
+
+def test_every_catalog_page_renders_in_each_language(
+    app, make_client, login_as, admin, instructor, create_user, create_course, create_category
+):
+    """Each page, for the people who see it, in English, French and Arabic, with no English left."""
+    from lms_catalog import set_course_progress
+
+    create_category("Arts")
+    course = create_course(instructor, "Calligraphy", outcomes_md="- Ink")
+    create_course(instructor, "Pending Pottery", status="pending")
+    learner = create_user(name="Lina")
+    login_as(make_client(), learner).api("POST", f"/api/v1/courses/{course.slug}/enroll")
+    with app.app_context():
+        code = set_course_progress(learner.id, course.id, 100).certificate.code
+        db.session.commit()
+    pages = {
+        learner: ["/courses", f"/courses/{course.slug}", "/my/courses", "/my/certificates",
+                  f"/my/certificates/{code}", f"/certificates/{code}", "/certificates",
+                  "/teach"],
+        instructor: ["/teach", "/courses/new", f"/courses/{course.slug}/edit",
+                     f"/teach/courses/{course.slug}/students", f"/courses/{course.slug}"],
+        admin: ["/admin/catalog/moderation", "/admin/catalog/courses",
+                "/admin/catalog/categories"],
+    }  # fmt: skip
+    for person, urls in pages.items():
+        for language in ("en", "fr", "ar"):
+            client = login_as(make_client(), person)
+            with app.app_context():
+                from lms.models import User
+
+                db.session.get(User, person.id).language = language
+                db.session.commit()
+            for url in urls:
+                page = client.get(url)
+                assert page.status_code == 200, (language, url)
+                assert f'<html lang="{language}"' in page.text, (language, url)
+                if language != "en":
+                    # Words the catalog's pages use everywhere: translated, never left in English.
+                    for english in ("Courses</h1>", ">Delete<", ">Status<", "Enrol for free"):
+                        assert english not in page.text, (language, url, english)
