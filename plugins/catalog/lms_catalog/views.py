@@ -94,6 +94,7 @@ def template_globals() -> dict[str, Any]:
         "catalog_level": level_label,
         "catalog_status": status_label,
         "catalog_names": names_list,
+        "catalog_isolate": isolate,
         "catalog_language": language_label,
         "catalog_markdown": render_markdown,
         "catalog_excerpt": plain_excerpt,
@@ -102,6 +103,11 @@ def template_globals() -> dict[str, Any]:
         "catalog_login_url": login_url,
         "catalog_staff": course_staff,
     }
+
+
+def isolate(text: str) -> str:
+    """`text` between Unicode isolates: <bdi> for plain text (a confirm dialog, a title)."""
+    return f"\u2068{text}\u2069"
 
 
 _NAME_WRAPPERS = {
