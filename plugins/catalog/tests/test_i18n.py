@@ -136,3 +136,7 @@ def test_every_catalog_page_renders_in_each_language(
                     # Words the catalog's pages use everywhere: translated, never left in English.
                     for english in ("Courses</h1>", ">Delete<", ">Status<", "Enrol for free"):
                         assert english not in page.text, (language, url, english)
+    # The PDF too (an Arabic reader gets it in English unless a shaper is installed).
+    for language in ("fr", "ar"):
+        pdf = make_client().get(f"/certificates/{code}.pdf", headers={"Accept-Language": language})
+        assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
