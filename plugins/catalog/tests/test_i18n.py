@@ -140,3 +140,14 @@ def test_every_catalog_page_renders_in_each_language(
     for language in ("fr", "ar"):
         pdf = make_client().get(f"/certificates/{code}.pdf", headers={"Accept-Language": language})
         assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_a_rating_reads_in_the_page_language(app, client, instructor, create_course):
+    from lms_catalog import set_course_rating
+
+    course = create_course(instructor, "Rated Course")
+    with app.app_context():
+        set_course_rating(course.id, 4.5, 12)
+        db.session.commit()
+    assert "Rated 4.5 out of 5 by 12 people" in client.get("/courses").text
+    assert "Noté 4,5 sur 5 par 12 personnes" in client.get("/courses", headers=FRENCH).text
