@@ -71,10 +71,13 @@ def test_dates_are_in_the_readers_language_and_time_zone(
         enrollment.enrolled_at = datetime(2026, 3, 31, 20, 0, tzinfo=UTC)
         enrollment.last_activity_at = datetime(2026, 3, 31, 20, 0, tzinfo=UTC)
         db.session.commit()
-    page = login_as(make_client(), teacher).get(f"/teach/courses/{course.slug}/students").text
+    client = login_as(make_client(), teacher)
+    page = client.get(f"/teach/courses/{course.slug}/students").text
     # 20:00 UTC on 31 March is 05:00 on 1 April in Tokyo.
     assert "1 avr. 2026" in page and "05:00" in page
-    assert "1 étudiant" in page
+    assert "1 étudiant" in page and ">Inscrit le</th>" in page
+    # Same English word, another context, another translation.
+    assert ">Ont terminé</th>" in client.get("/teach").text
 
 
 def test_notifications_are_written_in_the_recipients_language(
