@@ -126,7 +126,7 @@ def clean_filename(name: str | None, extension: str) -> str:
 
 def ascii_filename(name: str) -> str:
     """An ASCII download name: S3's Content-Disposition and old browsers want one."""
-    stem, _, extension = name.rpartition(".")
+    stem, _dot, extension = name.rpartition(".")
     ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
     ascii_stem = re.sub(r"[^A-Za-z0-9._()\- ]+", "", ascii_stem).strip(". ") or "lesson-file"
     return f"{ascii_stem}.{extension}"
