@@ -27,7 +27,10 @@ ALLOWED: set[tuple[str, str]] = set()
 ALLOWED |= {
     ("lms_lessons/api.py", "Sections, lessons, lesson files and student progress."),
     ("lms_uploads/api.py", "Uploaded videos: processing status and retry."),
-    ("lms_uploads/playback_api.py", "Private playback of uploaded videos (HLS) and their captions."),
+    (
+        "lms_uploads/playback_api.py",
+        "Private playback of uploaded videos (HLS) and their captions.",
+    ),
     ("lms_uploads/transcode.py", "f-string: ffmpeg exited with : "),
 }
 
