@@ -1,0 +1,76 @@
+"""The lessons plugin speaks the reader's language: pages, flash messages, API errors, counts."""
+
+from __future__ import annotations
+
+FR = {"Accept-Language": "fr"}
+AR = {"Accept-Language": "ar"}
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_lesson_page_and_completion_in_french_and_arabic(
+    school, create_course, create_section, create_lesson, create_enrolment, as_user
+):
+    course = create_course(school.instructor, title="Botany")
+    section = create_section(course, "Roots")
+    first = create_lesson(section, "What roots do", markdown="Roots drink water.")
+    create_lesson(section, "Leaves", markdown="Green.")
+    create_enrolment(school.student, course)
+    student = as_user(school.student)
+
+    page = _text(student.get(f"/lessons/{first}", headers=FR))
+    assert "Marquer comme terminée" in page and "Programme du cours" in page
+    assert "Mark as complete" not in page
+
+    r = student.submit(f"/lessons/{first}/complete", headers=FR, follow_redirects=True)
+    assert "Leçon terminée." in _text(r)
+
+    page = _text(student.get(f"/lessons/{first}", headers=AR))
+    assert "أكملت هذا الدرس." in page and "(مكتمل)" in page
+
+
+def test_editor_move_buttons_say_which_lesson_they_move(
+    school, create_course, create_section, create_lesson, as_user
+):
+    course = create_course(school.instructor)
+    section = create_section(course, "Roots")
+    create_lesson(section, "Photosynthesis")
+    owner = as_user(school.instructor)
+
+    page = _text(owner.get(f"/courses/{course.slug}/curriculum", headers=FR))
+    assert 'aria-label="Monter la leçon « Photosynthesis »"' in page
+    assert 'aria-label="Descendre la section « Roots »"' in page
+    page = _text(owner.get(f"/courses/{course.slug}/curriculum"))
+    assert 'aria-label="Move the lesson “Photosynthesis” up"' in page
+
+
+def test_syllabus_counts_use_the_language_plural_forms(
+    school, create_course, create_section, create_lesson, as_user
+):
+    course = create_course(school.instructor, status="published")
+    for name in ("A", "B"):
+        section = create_section(course, name)
+        for n in range(3):
+            create_lesson(section, f"{name}{n}", duration_seconds=600)
+    guest = as_user(None)
+
+    assert "6 leçons dans 2 sections" in _text(guest.get(f"/courses/{course.slug}", headers=FR))
+    arabic = _text(guest.get(f"/courses/{course.slug}", headers=AR))
+    assert "6 دروس في قسمان" in arabic  # "few" lessons, "two" sections
+    assert "1 س 00 د" in arabic  # an hour of lessons
+
+
+def test_api_errors_are_in_the_callers_language(
+    school, create_course, create_section, create_lesson, as_user
+):
+    course = create_course(school.instructor)
+    owner = as_user(school.instructor)
+    section = create_section(course, "Roots")
+
+    r = owner.api("POST", f"/api/v1/sections/{section}/lessons", {"title": ""}, headers=FR)
+    assert r.status_code == 422
+    error = r.get_json()["error"]
+    assert error["message"] == "Certaines valeurs ne sont pas valides."
+    assert error["fields"]["title"] == ["Ce champ est obligatoire."]
