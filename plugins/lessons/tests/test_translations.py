@@ -74,3 +74,33 @@ def test_api_errors_are_in_the_callers_language(
     error = r.get_json()["error"]
     assert error["message"] == "Certaines valeurs ne sont pas valides."
     assert error["fields"]["title"] == ["Ce champ est obligatoire."]
+
+
+def test_every_lessons_page_renders_in_arabic(
+    school, create_course, create_section, create_lesson, create_enrolment, as_user, pdf
+):
+    course = create_course(school.instructor, title="Botany", status="published")
+    section = create_section(course, "Roots")
+    text = create_lesson(section, "Roots", markdown="Roots drink water.", free_preview=True)
+    locked = create_lesson(section, "Leaves", markdown="Green.")
+    owner = as_user(school.instructor)
+    file_lesson = owner.api(
+        "POST", f"/api/v1/sections/{section}/lessons", {"type": "file", "title": "Notes"}
+    ).get_json()["id"]
+    pages = {
+        owner: [
+            f"/courses/{course.slug}/curriculum",
+            f"/lessons/{text}/edit",
+            f"/lessons/{file_lesson}/edit",
+            f"/lessons/{file_lesson}",
+        ],
+        as_user(school.student): [f"/lessons/{text}", f"/lessons/{locked}"],
+        as_user(None): [f"/courses/{course.slug}", f"/lessons/{text}"],
+    }
+    for client, urls in pages.items():
+        for url in urls:
+            r = client.get(url, headers=AR)
+            page = _text(r)
+            assert r.status_code in (200, 403), (url, r.status_code)
+            assert 'dir="rtl"' in page, url
+            assert "درس" in page or "دروس" in page, url  # "lesson", "lessons"
