@@ -58,7 +58,7 @@ def test_syllabus_counts_use_the_language_plural_forms(
 
     assert "6 leçons dans 2 sections" in _text(guest.get(f"/courses/{course.slug}", headers=FR))
     arabic = _text(guest.get(f"/courses/{course.slug}", headers=AR))
-    assert "6 دروس في قسمان" in arabic  # "few" lessons, "two" sections
+    assert "6 دروس في قسمين" in arabic  # "few" lessons, "two" sections (after "in")
     assert "1 س 00 د" in arabic  # an hour of lessons
 
 
