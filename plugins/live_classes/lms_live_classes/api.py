@@ -41,7 +41,6 @@ blp = ApiBlueprint(
 )
 
 
-
 # --- lookups and permission checks --------------------------------------------------------
 
 
@@ -116,7 +115,8 @@ def _parse_start(value: Any) -> datetime:
         return parsed.astimezone(UTC)
     except (OverflowError, ValueError):
         raise scheduling.invalid_field(
-            "starts_at", _("Give a date between the years %(low)d and %(high)d.", low=2000, high=9000)
+            "starts_at",
+            _("Give a date between the years %(low)d and %(high)d.", low=2000, high=9000),
         ) from None
 
 

@@ -336,9 +336,7 @@ def _csv_headers() -> list[str]:
     ]
 
 
-def to_csv(
-    live_class: LiveClass, rows: list[StudentAttendance], *, for_people: bool = True
-) -> str:
+def to_csv(live_class: LiveClass, rows: list[StudentAttendance], *, for_people: bool = True) -> str:
     """The attendance table as CSV (UTC times in ISO 8601; statuses as codes).
 
     `for_people`: column names in the reader's language; the API's file keeps the

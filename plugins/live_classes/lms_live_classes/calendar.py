@@ -2,8 +2,9 @@
 
 Texts (the description, the feed's name) are in the current language: the
 viewer's for a class's file, the feed owner's for the feed. Times are written
-in UTC (``DTSTART:...Z``): every calendar program shows them in its own zone. A class's UID never changes, so an updated file replaces the event
-instead of adding a second one; a cancelled class stays in the feed with
+in UTC (``DTSTART:...Z``): every calendar program shows them in its own zone.
+A class's UID never changes, so an updated file replaces the event instead of
+adding a second one; a cancelled class stays in the feed with
 ``STATUS:CANCELLED`` so calendars remove it.
 """
 
@@ -32,7 +33,11 @@ def class_event(live_class: LiveClass, course: Any) -> Event:
     event.add("dtend", live_class.ends_at)
     event.add("summary", live_class.title)
     link = external_url("live_classes.detail", class_id=live_class.id)
-    lines = [_("Live class of the course %(course)s.", course=course.title) if course else _("Live class.")]
+    lines = [
+        _("Live class of the course %(course)s.", course=course.title)
+        if course
+        else _("Live class.")
+    ]
     if live_class.description:
         lines += ["", live_class.description]
     lines += ["", link]

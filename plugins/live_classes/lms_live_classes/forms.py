@@ -7,7 +7,6 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from lms.i18n import _, _l
-
 from lms_live_classes.scheduling import (
     DESCRIPTION_MAX,
     DURATION_MAX,
@@ -85,13 +84,19 @@ class ClassForm(FlaskForm):
             NumberRange(
                 1,
                 SEATS_MAX,
-                _l("The number of seats must be between %(low)d and %(high)d.", low=1, high=SEATS_MAX),
+                _l(
+                    "The number of seats must be between %(low)d and %(high)d.",
+                    low=1,
+                    high=SEATS_MAX,
+                ),
             ),
         ],
         default=30,
         render_kw={"min": 1, "max": SEATS_MAX, "inputmode": "numeric"},
     )
-    lesson_id = SelectField(_l("Lesson of the syllabus (optional)"), coerce=_coerce_lesson, default=0)
+    lesson_id = SelectField(
+        _l("Lesson of the syllabus (optional)"), coerce=_coerce_lesson, default=0
+    )
 
     def __init__(self, *args: object, lessons: list[tuple[int, str]] | None = None, **kw: object):
         super().__init__(*args, **kw)
@@ -105,7 +110,9 @@ class RulesForm(FlaskForm):
         _l("Late after (minutes from the start)"),
         validators=[
             InputRequired(_l("Give a number of minutes.")),
-            NumberRange(0, 480, _l("Must be a whole number between %(low)d and %(high)d.", low=0, high=480)),
+            NumberRange(
+                0, 480, _l("Must be a whole number between %(low)d and %(high)d.", low=0, high=480)
+            ),
         ],
         render_kw={"min": 0, "max": 480, "inputmode": "numeric"},
     )
@@ -113,7 +120,9 @@ class RulesForm(FlaskForm):
         _l("Present from (% of the class)"),
         validators=[
             InputRequired(_l("Give a percentage.")),
-            NumberRange(1, 100, _l("Must be a whole number between %(low)d and %(high)d.", low=1, high=100)),
+            NumberRange(
+                1, 100, _l("Must be a whole number between %(low)d and %(high)d.", low=1, high=100)
+            ),
         ],
         render_kw={"min": 1, "max": 100, "inputmode": "numeric"},
     )

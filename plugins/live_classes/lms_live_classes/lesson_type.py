@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from lms.i18n import _l
 from lms_lessons import EXTERNAL, LessonType, register_lesson_type
+
+from lms.i18n import _l
 
 NAME = "live_class"
 
@@ -28,7 +29,9 @@ def register(plugin: Any) -> None:
         LessonType(
             name=NAME,
             label=_l("Live class"),
-            description=_l("A live session with the instructor; attending it completes the lesson."),
+            description=_l(
+                "A live session with the instructor; attending it completes the lesson."
+            ),
             player_template="live_classes/lesson_player.html",
             completion=EXTERNAL,
             completion_hint=_l("Attend the live class to complete this lesson."),

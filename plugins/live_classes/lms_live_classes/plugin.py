@@ -66,7 +66,9 @@ class LiveClassesPlugin(Plugin):
 
     def get_nav_items(self, menu: str) -> list[NavItem]:
         if menu == "main":
-            return [NavItem(_l("My classes"), "live_classes.my_classes", order=35, visible=signed_in)]
+            return [
+                NavItem(_l("My classes"), "live_classes.my_classes", order=35, visible=signed_in)
+            ]
         return []
 
     def get_socket_namespaces(self) -> list[Any]:

@@ -125,13 +125,16 @@ def _clean(course: Any, data: dict[str, Any], *, creating: bool, current: LiveCl
         if not title:
             raise invalid_field("title", _("Give the class a title."))
         if len(title) > TITLE_MAX:
-            raise invalid_field("title", _("A title has at most %(num)d characters.", num=TITLE_MAX))
+            raise invalid_field(
+                "title", _("A title has at most %(num)d characters.", num=TITLE_MAX)
+            )
         cleaned["title"] = title
     if "description" in data:
         description = (data["description"] or "").strip()
         if len(description) > DESCRIPTION_MAX:
             raise invalid_field(
-                "description", _("A description has at most %(num)d characters.", num=DESCRIPTION_MAX)
+                "description",
+                _("A description has at most %(num)d characters.", num=DESCRIPTION_MAX),
             )
         cleaned["description"] = description
     if "starts_at" in data:
@@ -141,7 +144,9 @@ def _clean(course: Any, data: dict[str, Any], *, creating: bool, current: LiveCl
         unchanged = current is not None and starts_at == current.starts_at
         if not unchanged:
             if current is not None and current.status != SCHEDULED:
-                raise invalid_field("starts_at", _("A class that has started keeps its start time."))
+                raise invalid_field(
+                    "starts_at", _("A class that has started keeps its start time.")
+                )
             if starts_at <= utcnow():
                 raise invalid_field("starts_at", _("The start must be in the future."))
             if starts_at > utcnow() + timedelta(days=5 * 365):
@@ -166,9 +171,14 @@ def _clean(course: Any, data: dict[str, Any], *, creating: bool, current: LiveCl
         if not isinstance(seats, int) or isinstance(seats, bool):
             raise invalid_field("seats", _("Give the number of seats as a whole number."))
         if not SEATS_MIN <= seats <= SEATS_MAX:
-            raise invalid_field("seats", _(
-                    "The number of seats must be between %(low)d and %(high)d.", low=1, high=SEATS_MAX
-                ))
+            raise invalid_field(
+                "seats",
+                _(
+                    "The number of seats must be between %(low)d and %(high)d.",
+                    low=1,
+                    high=SEATS_MAX,
+                ),
+            )
         cleaned["seats"] = seats
     if "lesson_id" in data:
         lesson_id = data["lesson_id"]

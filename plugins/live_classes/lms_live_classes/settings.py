@@ -13,8 +13,9 @@ SETTINGS: dict[str, SettingSpec] = {
         min=1,
         max=7 * 24 * 60,
         label=_l("Reminder before a class (minutes)"),
-        description=_l("Enrolled students get an in-app and e-mail reminder this long before "
-        "a class starts."),
+        description=_l(
+            "Enrolled students get an in-app and e-mail reminder this long before a class starts."
+        ),
     ),
     "end_grace_minutes": SettingSpec(
         int,
@@ -22,7 +23,9 @@ SETTINGS: dict[str, SettingSpec] = {
         min=0,
         max=24 * 60,
         label=_l("Automatic end after the scheduled end (minutes)"),
-        description=_l("A class still live this long after its scheduled end is ended automatically."),
+        description=_l(
+            "A class still live this long after its scheduled end is ended automatically."
+        ),
     ),
     "offer_seconds": SettingSpec(
         int,
@@ -30,8 +33,10 @@ SETTINGS: dict[str, SettingSpec] = {
         min=5,
         max=3600,
         label=_l("Time to take an offered seat (seconds)"),
-        description=_l("When a seat frees, the first student of the waitlist has this long to "
-        "take it before it passes to the next."),
+        description=_l(
+            "When a seat frees, the first student of the waitlist has this long to "
+            "take it before it passes to the next."
+        ),
     ),
     "presence_grace_seconds": SettingSpec(
         int,
@@ -39,8 +44,10 @@ SETTINGS: dict[str, SettingSpec] = {
         min=0,
         max=3600,
         label=_l("Seat kept after leaving (seconds)"),
-        description=_l("A student who leaves or loses the connection keeps the seat this long, "
-        "in case they come back."),
+        description=_l(
+            "A student who leaves or loses the connection keeps the seat this long, "
+            "in case they come back."
+        ),
     ),
     "room_provider": SettingSpec(
         str,

@@ -157,7 +157,9 @@ def notify_cancelled(class_id: int) -> int:
     for user in students:
         with user_locale(user):
             title = _("Live class cancelled: %(title)s", title=live_class.title)
-            body = _("The class planned %(when)s will not take place.", when=_when(live_class, user))
+            body = _(
+                "The class planned %(when)s will not take place.", when=_when(live_class, user)
+            )
             notify(user, "live_class_cancelled", title, body, link, email=True, class_id=class_id)
     db.session.commit()
     return len(students)

@@ -110,7 +110,9 @@ def _form_data(form: ClassForm) -> dict[str, Any] | None:
     try:
         starts_at = to_utc(form.start_date.data, form.start_time.data, zone)
     except (LocalTimeError, OverflowError, ValueError) as exc:
-        message = SKIPPED_TIME if isinstance(exc, LocalTimeError) else _l("Give a valid date and time.")
+        message = (
+            SKIPPED_TIME if isinstance(exc, LocalTimeError) else _l("Give a valid date and time.")
+        )
         form.start_time.errors = [*form.start_time.errors, str(message)]
         return None
     return {
