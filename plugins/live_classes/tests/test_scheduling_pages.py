@@ -96,7 +96,8 @@ def test_a_class_typed_in_the_schools_zone_shows_in_each_viewers_zone(app, schoo
     # The student chose New York (UTC-4 in July): the same instant at 12:30 PM.
     page = _text(signed_in(school.student).get(detail))
     assert "12:30:00\u202fPM" in page or "12:30:00 PM" in page
-    assert "America/New_York" in page and "6:30:00" not in page
+    assert "America/New_York" in page and "Eastern Daylight Time" in page
+    assert "6:30:00\u202fPM" not in page and "6:30:00 PM" not in page
     # Their list of classes too.
     assert "12:30:00" in _text(signed_in(school.student).get("/live/my-classes"))
 
