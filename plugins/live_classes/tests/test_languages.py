@@ -83,8 +83,14 @@ def test_form_errors_are_in_the_instructors_language(app, school, signed_in):
     teacher = signed_in(school.instructor)
     r = teacher.submit(
         f"/live/courses/{school.course.id}/classes/new",
-        {"title": "", "start_date": "soon", "start_time": "18:00", "duration_minutes": "1",
-         "seats": "3", "lesson_id": "0"},  # fmt: skip
+        {
+            "title": "",
+            "start_date": "soon",
+            "start_time": "18:00",
+            "duration_minutes": "1",
+            "seats": "3",
+            "lesson_id": "0",
+        },  # fmt: skip
     )
     page = r.get_data(as_text=True)
     assert r.status_code == 422

@@ -126,7 +126,10 @@ def test_the_room_page_and_its_script_speak_the_students_language(
     strings = json.loads(found.group(1))["strings"]
     assert strings["You are in the class."] == "أنت في الحصة."
     assert len(strings["A seat is free for you: take it within %(num)s second."]) == 6
-    assert "%(position)s" in strings[
-        "The class is full. You are number %(position)s on the waitlist; stay on this page "
-        "to be offered a seat."
-    ]
+    assert (
+        "%(position)s"
+        in strings[
+            "The class is full. You are number %(position)s on the waitlist; stay on this page "
+            "to be offered a seat."
+        ]
+    )
