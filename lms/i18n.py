@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from gettext import c2py
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from typing import Any
 from babel import Locale, negotiate_locale
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, has_request_context, request
@@ -233,12 +235,24 @@ class Catalogues:
                     key = message.id[0] if isinstance(message.id, tuple) else message.id
                     value = message.string
                     strings[key] = list(value) if isinstance(value, tuple) else value
-            # Intl.PluralRules names the form; its index among the locale's forms in
-            # CLDR order is the msgstr[] index gettext uses (as Babel numbers them).
-            tags = Locale.parse(code).plural_form.tags | {"other"}
-            order = [tag for tag in ("zero", "one", "two", "few", "many", "other") if tag in tags]
-            self._js[code] = {"lang": code, "plurals": order, "strings": strings}
+            self._js[code] = {"lang": code, "plurals": plural_indexes(code), "strings": strings}
         return self._js[code]
+
+
+def plural_indexes(code: str) -> dict[str, int]:
+    """Which msgstr[] form gettext uses for each CLDR plural category of `code`.
+
+    The browser's Intl.PluralRules names a category ("few", "many"); the
+    catalogue's formula numbers the forms in its own order (Arabic's "other",
+    for 100-102, is form 4, before "many"). Both are asked about the same
+    numbers, so each category maps to the form Python would pick.
+    """
+    rule = Locale.parse(code).plural_form
+    formula = c2py(get_plural(code).plural_expr)
+    indexes: dict[str, int] = {}
+    for n in (*range(0, 1001), 1_000_000):
+        indexes.setdefault(rule(n), formula(n))
+    return indexes
 
 
 def catalogues(app: Flask | None = None) -> Catalogues:

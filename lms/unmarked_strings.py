@@ -81,8 +81,11 @@ class _TextCollector(HTMLParser):
         for name, value in attrs:
             if value is None:
                 continue
+            # An <input type=submit>'s value is its label; a <button>'s value is only sent.
             if name in READ_ATTRIBUTES or (
-                name == "value" and dict(attrs).get("type") in ("submit", "button", "reset")
+                tag == "input"
+                and name == "value"
+                and dict(attrs).get("type") in ("submit", "button", "reset")
             ):
                 self._add(value)
 
@@ -201,6 +204,7 @@ DEVELOPER_CALLS = {
 }
 # Exceptions for programmers: their messages are logged, not shown.
 DEVELOPER_ERRORS = {
+    "TranscodeError",  # carries ffmpeg's own output to the log
     "ValueError",
     "TypeError",
     "RuntimeError",

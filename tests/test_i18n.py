@@ -92,7 +92,16 @@ def test_scripts_get_their_strings_in_the_page_language(client: FormClient) -> N
 
     catalogue = json.loads(data.group(1))
     assert catalogue["lang"] == "ar"
-    assert catalogue["plurals"] == ["zero", "one", "two", "few", "many", "other"]
+    # Each category names the form the catalogue's own formula gives (Arabic: 100 -> 4).
+    assert catalogue["plurals"] == {"zero": 0, "one": 1, "two": 2, "few": 3, "many": 5, "other": 4}
+
+
+def test_french_plural_categories_map_onto_the_two_gettext_forms() -> None:
+    from lms.i18n import plural_indexes
+
+    # CLDR gives French a third category ("many", for millions); gettext has two forms.
+    assert plural_indexes("fr") == {"one": 0, "other": 1, "many": 1}
+    assert plural_indexes("en") == {"one": 0, "other": 1}
 
 
 # --- what one person receives, in their language ----------------------------

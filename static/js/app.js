@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   // Translations of the strings scripts show, for this page's language (lms.i18n).
-  var catalogue = { lang: "en", plurals: ["one", "other"], strings: {} };
+  var catalogue = { lang: "en", plurals: { one: 0, other: 1 }, strings: {} };
   var source = document.getElementById("lms-i18n");
   if (source) { try { catalogue = JSON.parse(source.textContent); } catch (e) { /* English */ } }
   function fill(text, values) {
@@ -22,7 +22,9 @@
     values = Object.assign({ num: n }, values || {});
     var forms = catalogue.strings[singular];
     if (Array.isArray(forms)) {
-      var index = catalogue.plurals.indexOf(new Intl.PluralRules(catalogue.lang).select(n));
+      // plurals: {category: msgstr index} from the catalogue's own formula (lms.i18n).
+      var index = catalogue.plurals[new Intl.PluralRules(catalogue.lang).select(n)];
+      if (index === undefined) { index = catalogue.plurals.other; }
       if (forms[index]) { return fill(forms[index], values); }
     }
     return fill(n === 1 ? singular : plural, values);
