@@ -160,9 +160,11 @@ def test_pages_of_every_role_have_no_serious_accessibility_violation(
         context.close()
 
     total = sum(len(pages) for pages in checked.values())
-    _report(capsys, f"axe: {total} page checks (crawl, English, light, {viewport['width']}px: " + ", ".join(
-        f"{role} {len(pages)}" for role, pages in checked.items()
-    ) + ")")  # fmt: skip
+    counts = ", ".join(f"{role} {len(pages)}" for role, pages in checked.items())
+    _report(
+        capsys,
+        f"axe: {total} page checks (crawl, English, light, {viewport['width']}px: {counts})",
+    )
     failures = [
         f"{role} {path}: {v['impact']} {v['id']} ({v['help']}) at {v['nodes']}"
         for role, pages in checked.items()

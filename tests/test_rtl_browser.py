@@ -23,8 +23,9 @@ from lms.models import User
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARABIC = re.compile(r"[\u0600-\u06ff]")
-# Babel's Arabic month names (CLDR, wide and abbreviated are the same words), and the
-# Arabic-Indic digits some Arabic formats use: either one shows a date written for Arabic.
+# A date written for Arabic readers, as Babel's "ar" formats write it: an Arabic month name
+# (long formats: "2 ديسمبر 2026"), or day/month/year with right-to-left marks around the
+# slashes (short formats: "2\u200f/12\u200f/2026"), or Arabic-Indic digits ("٢/١٢/٢٠٢٦").
 ARABIC_MONTHS = (
     "يناير",
     "فبراير",
@@ -42,6 +43,7 @@ ARABIC_MONTHS = (
 )
 ARABIC_DATE = re.compile(
     r"[0-9\u0660-\u0669]{1,2}\s*(?:" + "|".join(ARABIC_MONTHS) + r")"
+    r"|[0-9]{1,2}\u200f/[0-9]{1,2}\u200f/[0-9]{2,4}"
     r"|[\u0660-\u0669]{1,4}[\u200f\u061c]?[/\u060c\-][\u200f\u061c]?[\u0660-\u0669]{1,2}"
 )
 ENGLISH_MONTH = re.compile(
@@ -172,7 +174,8 @@ def open_context(browser, live_server, app, make_client, login_as) -> Iterator[A
 
 def _visit(page: Any, path: str) -> None:
     response = page.goto(path)
-    assert response is not None and response.status < 400, f"{path} answered {response and response.status}"
+    status = response.status if response is not None else None
+    assert status is not None and status < 400, f"{path} answered {status}"
 
 
 def _direction_problems(page: Any, path: str) -> list[str]:
