@@ -16,7 +16,7 @@ matrix covers few pages four times, which keeps the run within a few minutes on 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
@@ -69,6 +69,47 @@ DEMO_ACCOUNTS = {
     "student": "student@demo.school",
     "instructor": "amara.okafor@demo.school",
     "admin": "admin@demo.school",
+}
+
+
+# --- the matrix: main pages x roles x languages x colour schemes ----------------------------
+
+LANGUAGES = ("en", "ar")
+SCHEMES = ("light", "dark")
+# The main pages of each plugin for each role; {names} come from the demo school (_demo_paths).
+MAIN = {
+    "guest": [
+        "/",  # core
+        "/courses",  # catalog
+        "{course}",  # catalog, with the lessons' syllabus and the live classes' box
+        "/certificates",  # catalog
+        "/auth/login",  # auth
+        "/auth/register",  # auth
+    ],
+    "student": [
+        "/dashboard",  # catalog
+        "/my/courses",  # catalog
+        "{lesson}",  # lessons
+        "/live/my-classes",  # live classes
+        "{live_class}",  # live classes
+        "/auth/profile",  # auth
+        "/notifications",  # core
+    ],
+    "instructor": [
+        "/teach",  # catalog
+        "{teach_course}/edit",  # catalog
+        "{teach_course}/curriculum",  # lessons (editor)
+        "{teach_lesson}/edit",  # lessons and uploads (the drop zone of a video lesson)
+        "/live/courses/{teach_course_id}/classes",  # live classes
+    ],
+    "admin": [
+        "/admin",  # core
+        "/admin/settings",  # core
+        "/admin/catalog/moderation",  # catalog
+        "/admin/catalog/courses",  # catalog
+        "/auth/admin/applications",  # auth
+        "/auth/admin/login-attempts",  # auth
+    ],
 }
 
 
@@ -134,13 +175,41 @@ def _report(capsys, line: str) -> None:
         print(f"\n{line}")
 
 
+@pytest.fixture(scope="module")
+def axe_tally(request) -> Iterator[dict[str, int]]:
+    """Count the module's page checks over its runs; print the total once they are done."""
+    tally: dict[str, int] = {}
+    yield tally
+    if tally:
+        line = (
+            f"axe: {sum(tally.values())} page checks in all ("
+            + ", ".join(f"{run} {count}" for run, count in tally.items())
+            + f"; main pages: {sum(len(p) for p in MAIN.values())} over {len(MAIN)} roles"
+        )
+        line += f" x {len(LANGUAGES)} languages x {len(SCHEMES)} schemes)"
+        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("\n" + line)
+        else:
+            print(line)
+
+
 @pytest.mark.parametrize(
     ("viewport", "per_role", "at_least"),
     [({"width": 1280, "height": 900}, 12, 25), ({"width": 390, "height": 844}, 6, 12)],
     ids=["desktop", "phone"],
 )
 def test_pages_of_every_role_have_no_serious_accessibility_violation(
-    app, browser, live_server, make_client, login_as, capsys, viewport, per_role, at_least
+    app,
+    browser,
+    live_server,
+    make_client,
+    login_as,
+    capsys,
+    axe_tally,
+    viewport,
+    per_role,
+    at_least,
 ):
     assert AXE.is_file(), "axe-core is missing: `make setup` installs it from package.json"
     axe_source = Path(AXE).read_text()
@@ -160,6 +229,7 @@ def test_pages_of_every_role_have_no_serious_accessibility_violation(
         context.close()
 
     total = sum(len(pages) for pages in checked.values())
+    axe_tally[f"crawl en light {viewport['width']}px"] = total
     counts = ", ".join(f"{role} {len(pages)}" for role, pages in checked.items())
     _report(
         capsys,
@@ -175,47 +245,6 @@ def test_pages_of_every_role_have_no_serious_accessibility_violation(
     assert total >= at_least, f"only {total} pages were reached"
     for role, pages in checked.items():
         assert len(pages) >= 3, f"{role}: only {sorted(pages)} reached"
-
-
-# --- the matrix: main pages x roles x languages x colour schemes ----------------------------
-
-LANGUAGES = ("en", "ar")
-SCHEMES = ("light", "dark")
-# The main pages of each plugin for each role; {names} come from the demo school (_demo_paths).
-MAIN = {
-    "guest": [
-        "/",  # core
-        "/courses",  # catalog
-        "{course}",  # catalog, with the lessons' syllabus and the live classes' box
-        "/certificates",  # catalog
-        "/auth/login",  # auth
-        "/auth/register",  # auth
-    ],
-    "student": [
-        "/dashboard",  # catalog
-        "/my/courses",  # catalog
-        "{lesson}",  # lessons
-        "/live/my-classes",  # live classes
-        "{live_class}",  # live classes
-        "/auth/profile",  # auth
-        "/notifications",  # core
-    ],
-    "instructor": [
-        "/teach",  # catalog
-        "{teach_course}/edit",  # catalog
-        "{teach_course}/curriculum",  # lessons (editor)
-        "{teach_lesson}/edit",  # lessons and uploads (the drop zone of a video lesson)
-        "/live/courses/{teach_course_id}/classes",  # live classes
-    ],
-    "admin": [
-        "/admin",  # core
-        "/admin/settings",  # core
-        "/admin/catalog/moderation",  # catalog
-        "/admin/catalog/courses",  # catalog
-        "/auth/admin/applications",  # auth
-        "/auth/admin/login-attempts",  # auth
-    ],
-}
 
 
 def _demo_paths(app) -> dict[str, str]:
@@ -265,9 +294,12 @@ def _demo_paths(app) -> dict[str, str]:
         }
 
 
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_main_pages_of_every_plugin_in_each_language_and_scheme(
-    app, browser, live_server, make_client, login_as, capsys
+    app, browser, live_server, make_client, login_as, capsys, axe_tally, language, scheme
 ):
+    """Each role's main pages in one language and colour scheme (4 runs: en/ar x light/dark)."""
     assert AXE.is_file(), "axe-core is missing: `make setup` installs it from package.json"
     axe_source = Path(AXE).read_text()
     result = app.test_cli_runner().invoke(args=["lms", "seed-demo"])
@@ -276,46 +308,41 @@ def test_main_pages_of_every_plugin_in_each_language_and_scheme(
     failures: list[str] = []
     checks = 0
     for role, paths in MAIN.items():
-        session = None
+        context = browser.new_context(
+            base_url=live_server.url,
+            viewport={"width": 1280, "height": 900},
+            bypass_csp=True,  # axe is injected as a script
+            color_scheme=scheme,
+            locale=language,
+            extra_http_headers={"Accept-Language": language},
+        )
+        context.set_default_timeout(15000)
         if role != "guest":
             with app.app_context():
                 user = db.session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[role]))
-            session = login_as(make_client(), user)
-        for language in LANGUAGES:
-            for scheme in SCHEMES:
-                context = browser.new_context(
-                    base_url=live_server.url,
-                    viewport={"width": 1280, "height": 900},
-                    bypass_csp=True,  # axe is injected as a script
-                    color_scheme=scheme,
-                    locale=language,
-                    extra_http_headers={"Accept-Language": language},
-                )
-                context.set_default_timeout(15000)
-                if session is not None:
-                    _sign_in(context, live_server, session, app)
-                page = context.new_page()
-                for template in paths:
-                    path = template.format(**names)
-                    where = f"{role} {language} {scheme} {path}"
-                    response = page.goto(path)
-                    assert response is not None and response.status < 400, (
-                        f"{where} answered {response and response.status}"
-                    )
-                    if page.get_attribute("html", "lang") != language:
-                        failures.append(f"{where}: the page is not in {language}")
-                    page.evaluate(axe_source)
-                    checks += 1
-                    failures += [
-                        f"{where}: {v['impact']} {v['id']} ({v['help']}) at {v['nodes']}"
-                        for v in _axe_violations(page)
-                    ]
-                context.close()
+            _sign_in(context, live_server, login_as(make_client(), user), app)
+        page = context.new_page()
+        for template in paths:
+            path = template.format(**names)
+            where = f"{role} {language} {scheme} {path}"
+            response = page.goto(path)
+            status = response.status if response is not None else None
+            assert status is not None and status < 400, f"{where} answered {status}"
+            if page.get_attribute("html", "lang") != language:
+                failures.append(f"{where}: the page is not in {language}")
+            page.evaluate(axe_source)
+            checks += 1
+            failures += [
+                f"{where}: {v['impact']} {v['id']} ({v['help']}) at {v['nodes']}"
+                for v in _axe_violations(page)
+            ]
+        context.close()
+    axe_tally[f"main {language} {scheme}"] = checks
     pages = sum(len(paths) for paths in MAIN.values())
     _report(
         capsys,
-        f"axe: {checks} page checks ({pages} main pages of {len(MAIN)} roles"
-        f" x {len(LANGUAGES)} languages x {len(SCHEMES)} schemes, 1280px)",
+        f"axe: {checks} page checks ({pages} main pages of {len(MAIN)} roles, {language}, {scheme},"
+        " 1280px)",
     )
     assert not failures, "\n".join(failures)
-    assert checks == pages * len(LANGUAGES) * len(SCHEMES)
+    assert checks == pages
