@@ -2,7 +2,7 @@
 
 With ``Accept-Language: ar`` at 390 px wide, the home page, the catalog, a course, a lesson,
 the sign-in page and the admin's pages are in Arabic (``<html lang="ar" dir="rtl">``, Arabic
-script in the main heading or menu), nothing sticks out of the viewport sideways, and dates
+script in the menu and the page), nothing sticks out of the viewport sideways, and dates
 are written the Arabic way. Then a student who picks French in the profile gets the next page
 in French. A second test holds the main pages to 320 px (WCAG 1.4.10 reflow) in both
 directions.
@@ -185,10 +185,14 @@ def _direction_problems(page: Any, path: str) -> list[str]:
     direction = page.get_attribute("html", "dir")
     if lang != "ar" or direction != "rtl":
         problems.append(f'{path}: <html lang="{lang}" dir="{direction}">, not lang="ar" dir="rtl"')
-    heading = page.locator("main h1").first.inner_text() if page.locator("main h1").count() else ""
-    menu = page.locator("header nav").first.inner_text()
-    if not ARABIC.search(heading) and not ARABIC.search(menu):
-        problems.append(f"{path}: no Arabic in the heading ({heading!r}) or the menu ({menu!r})")
+    # The menu's entries (folded away behind its button on a phone, so read from the DOM) and
+    # the page's own words around what people wrote (titles and lessons stay as written).
+    menu = page.locator("header nav").first.text_content() or ""
+    main = page.locator("main").first.inner_text()
+    if not ARABIC.search(menu):
+        problems.append(f"{path}: no Arabic in the menu: {' '.join(menu.split())[:200]!r}")
+    if not ARABIC.search(main):
+        problems.append(f"{path}: no Arabic in the page: {' '.join(main.split())[:200]!r}")
     return problems
 
 
@@ -238,10 +242,11 @@ def test_french_chosen_in_the_profile_changes_the_next_page(app, open_context):
     # The next page, and the one after, speak French to that person wherever they sign in.
     _visit(page, "/courses")
     assert page.get_attribute("html", "lang") == "fr"
-    french_menu = page.locator("header nav").first.inner_text()
-    english = open_context(None, "en", PHONE).new_page()
-    _visit(english, "/courses")
-    assert french_menu != english.locator("header nav").first.inner_text()
+    french = page.locator("header nav").first.text_content()
+    english_page = open_context(None, "en", PHONE).new_page()
+    _visit(english_page, "/courses")
+    english = english_page.locator("header nav").first.text_content()
+    assert french != english, f"the menu is still in English: {english!r}"
     with app.app_context():
         assert db.session.get(User, student.id).language == "fr"
 
