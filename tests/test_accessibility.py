@@ -187,11 +187,12 @@ def axe_tally(request) -> Iterator[dict[str, int]]:
             + f"; main pages: {sum(len(p) for p in MAIN.values())} over {len(MAIN)} roles"
         )
         line += f" x {len(LANGUAGES)} languages x {len(SCHEMES)} schemes)"
-        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line("\n" + line)
+        capture = request.config.pluginmanager.get_plugin("capturemanager")
+        if capture is None:
+            print(f"\n{line}")
         else:
-            print(line)
+            with capture.global_and_fixture_disabled():
+                print(f"\n{line}")
 
 
 @pytest.mark.parametrize(
