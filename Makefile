@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.setup-stamp
 NPM_STAMP := node_modules/.setup-stamp
 PLUGIN_PROJECTS := $(wildcard plugins/*/pyproject.toml)
 
-.PHONY: setup run test bench lint clean
+.PHONY: setup run test bench lint clean translations
 
 setup: $(STAMP) $(NPM_STAMP)
 
@@ -44,6 +44,12 @@ BENCHES ?= bench/catalog.py bench/mixed.py bench/catalog_scale.py bench/transcod
 bench: setup
 	$(PY) scripts/check_system.py wrk ffprobe
 	set -e; for b in $(BENCHES); do $(PY) $$b; done
+
+# After marking strings: bring every catalogue (the core's and each plugin's) in
+# step with the code; then translate the new empty entries and run
+# `flask --app wsgi lms translations check`.
+translations: setup
+	LMS_ENV=development $(VENV)/bin/flask --app wsgi lms translations update
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -25,6 +25,7 @@ from webargs.flaskparser import FlaskParser
 from lms.auth_tokens import bearer_token, user_from_token
 from lms.errors import ApiError, handle_http_exception
 from lms.extensions import db
+from lms.i18n import _
 from lms.inputs import BoundedIntConverter
 
 API_PREFIX = "/api/v1"
@@ -183,7 +184,7 @@ def _authenticate_api_request() -> None:
         user = user_from_token(token)
         if user is None:
             raise ApiError(
-                401, "The API token is invalid, expired or revoked.", code="invalid_token"
+                401, _("The API token is invalid, expired or revoked."), code="invalid_token"
             )
         g._login_user = user  # this request only; nothing goes into the session
         g.api_token = token
@@ -195,7 +196,10 @@ def _authenticate_api_request() -> None:
         except ValidationError:
             raise ApiError(
                 400,
-                "Missing or invalid X-CSRFToken header for a session-authenticated API call.",
+                _(
+                    "Missing or invalid %(header)s header for a session-authenticated API call.",
+                    header="X-CSRFToken",
+                ),
                 code="csrf_failed",
             ) from None
 

@@ -28,6 +28,7 @@ from lms.config import (
 )
 from lms.extensions import csrf, db, get_socketio, limiter, login_manager, migrate
 from lms.hooks import TemplateHooks
+from lms.i18n import _l
 from lms.nav import MENUS, NavItem, NavRegistry
 from lms.permissions import PermissionRegistry
 from lms.plugins import Plugin, load_plugins
@@ -106,11 +107,11 @@ def init_state(app: Flask) -> None:
     state.nav.add(
         "admin",
         NavItem(
-            "Settings",
+            _l("Settings"),
             "core.settings",
             order=95,
             permission="core.manage_settings",
-            description="The school's name and every plugin's settings.",
+            description=_l("The school's name and every plugin's settings."),
         ),
     )
     app.extensions["lms"] = state
@@ -239,7 +240,10 @@ def register_core(app: Flask) -> None:
     nav.add(
         "main",
         NavItem(
-            "Admin", "core.admin_index", order=90, visible=lambda u: bool(nav.items("admin", u))
+            _l("Admin"),
+            "core.admin_index",
+            order=90,
+            visible=lambda u: bool(nav.items("admin", u)),
         ),
     )
     init_request_body(app)

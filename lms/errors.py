@@ -11,6 +11,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from lms.i18n import _, _l
+from lms.validation_messages import translate
+
 log = logging.getLogger(__name__)
 
 ERROR_CODES = {
@@ -28,18 +31,19 @@ ERROR_CODES = {
     503: "unavailable",
 }
 
+# Lazy: each is shown in the language of the request that fails.
 FRIENDLY = {
-    400: "The request could not be understood.",
-    401: "You need to sign in to do that.",
-    403: "You do not have permission to do that.",
-    404: "We could not find that page.",
-    405: "That action is not allowed here.",
-    409: "That conflicts with something that already exists.",
-    413: "That file or request is too large.",
-    422: "Some of the values are not valid.",
-    429: "Too many attempts. Please wait a moment and try again.",
-    500: "Something went wrong on our side. It has been logged.",
-    503: "The site is temporarily unavailable. Please try again in a minute.",
+    400: _l("The request could not be understood."),
+    401: _l("You need to sign in to do that."),
+    403: _l("You do not have permission to do that."),
+    404: _l("We could not find that page."),
+    405: _l("That action is not allowed here."),
+    409: _l("That conflicts with something that already exists."),
+    413: _l("That file or request is too large."),
+    422: _l("Some of the values are not valid."),
+    429: _l("Too many attempts. Please wait a moment and try again."),
+    500: _l("Something went wrong on our side. It has been logged."),
+    503: _l("The site is temporarily unavailable. Please try again in a minute."),
 }
 
 
@@ -54,7 +58,7 @@ class ApiError(HTTPException):
         code: str | None = None,
         fields: dict[str, list[str]] | None = None,
     ) -> None:
-        super().__init__(description=message)
+        super().__init__(description=str(message))  # a lazy `_l` string: now, in this language
         self.code = status
         self.error_code = code or ERROR_CODES.get(status, "error")
         self.fields = fields
@@ -113,7 +117,8 @@ def _flatten_webargs(messages: Any) -> dict[str, list[str]]:
         for name, errs in location_errors.items():
             if isinstance(errs, dict):  # nested schema or list index
                 errs = [f"{k}: {v}" for k, v in errs.items()]
-            fields[name] = [str(e) for e in (errs if isinstance(errs, list) else [errs])]
+            # marshmallow's messages are English: say them in the request's language.
+            fields[name] = [translate(e) for e in (errs if isinstance(errs, list) else [errs])]
     return fields
 
 
@@ -124,7 +129,10 @@ def json_error(
     fields: dict[str, list[str]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    body: dict[str, Any] = {"code": code or ERROR_CODES.get(status, "error"), "message": message}
+    body: dict[str, Any] = {
+        "code": code or ERROR_CODES.get(status, "error"),
+        "message": str(message),  # a lazy string becomes text in the request's language
+    }
     if fields:
         body["fields"] = fields
     response = jsonify({"error": body})
@@ -139,9 +147,12 @@ def _message(exc: HTTPException) -> str:
     desc = exc.description or ""
     # Werkzeug's default descriptions are written for developers; ours for people.
     default = type(exc).description if hasattr(type(exc), "description") else None
-    if not desc or desc == default:
-        return FRIENDLY.get(status, desc or "Error")
-    return desc
+    # Flask-Limiter's own description is the limit itself ("5 per 1 minute").
+    limit = getattr(exc, "limit", None)
+    machine_made = limit is not None and not getattr(limit, "error_message", None)
+    if not desc or desc == default or machine_made:
+        return str(FRIENDLY.get(status, desc or _("Error")))
+    return str(desc)
 
 
 def _retry_after() -> str:
@@ -177,7 +188,7 @@ def handle_http_exception(exc: HTTPException) -> Response | tuple[str, int]:
         message = _message(exc)
         if status == 422 and fields and not isinstance(exc, ApiError):
             # webargs' own description is written for developers.
-            message = "Some of the values are not valid."
+            message = _("Some of the values are not valid.")
         return json_error(status, message, getattr(exc, "error_code", None), fields, headers)
     # A school may override one status with <instance>/templates/errors/<status>.html.
     body = render_template(
@@ -186,7 +197,7 @@ def handle_http_exception(exc: HTTPException) -> Response | tuple[str, int]:
     return body, status, headers  # type: ignore[return-value]
 
 
-EXPIRED_FORM_MESSAGE = (
+EXPIRED_FORM_MESSAGE = _l(
     "This form was open for too long, so it was not sent (a safety measure). "
     "Please fill it in and send it again."
 )
@@ -197,9 +208,9 @@ def handle_csrf_error(exc: CSRFError) -> Response | tuple[str, int]:
     back = _same_site_referrer()
     if expired and back and not is_api_request():
         # A form left open past WTF_CSRF_TIME_LIMIT: back to it, with a message.
-        flash(EXPIRED_FORM_MESSAGE, "error")
+        flash(str(EXPIRED_FORM_MESSAGE), "error")
         return redirect(back)  # type: ignore[return-value]
-    exc.description = (
+    exc.description = _(
         "The form expired or was sent without its security token. "
         "Go back, reload the page and try again."
     )
@@ -223,13 +234,13 @@ def handle_database_down(exc: SQLAlchemyError) -> Response | tuple[str, int]:
     text = str(exc).lower()
     if "no such table" in text or ("relation" in text and "does not exist" in text):
         log.error("database is not migrated: %s", exc)
-        message = (
-            "The database is not set up yet. An administrator needs to run "
-            "`flask --app wsgi lms upgrade`."
+        message = _(
+            "The database is not set up yet. An administrator needs to run %(command)s.",
+            command="`flask --app wsgi lms upgrade`",
         )
     else:
         log.exception("database unavailable on %s %s", request.method, request.path)
-        message = "The database is not answering right now. Please try again in a minute."
+        message = _("The database is not answering right now. Please try again in a minute.")
     return handle_http_exception(ServiceUnavailable(message))
 
 

@@ -4,10 +4,12 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, Field, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from lms.i18n import _l
 from lms.setup import MIN_PASSWORD_LENGTH, SetupError, normalise_email
 
-PASSWORD_RULE = (
-    f"At least {MIN_PASSWORD_LENGTH} characters. A few words you will remember work well."
+PASSWORD_RULE = _l(
+    "At least %(num)d characters. A few words you will remember work well.",
+    num=MIN_PASSWORD_LENGTH,
 )
 
 
@@ -21,21 +23,25 @@ def _valid_email(_form: FlaskForm, field: Field) -> None:
 
 
 class SetupForm(FlaskForm):
-    site_name = StringField("School name", validators=[DataRequired(), Length(max=120)])
-    name = StringField("Your name", validators=[Length(max=120)])
-    email = EmailField("Admin e-mail", validators=[DataRequired(), Length(max=254), _valid_email])
+    site_name = StringField(_l("School name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Your name"), validators=[Length(max=120)])
+    email = EmailField(
+        _l("Admin e-mail"), validators=[DataRequired(), Length(max=254), _valid_email]
+    )
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[
             DataRequired(),
             Length(
                 min=MIN_PASSWORD_LENGTH,
                 max=256,
-                message=f"The password needs at least {MIN_PASSWORD_LENGTH} characters.",
+                message=_l(
+                    "The password needs at least %(num)d characters.", num=MIN_PASSWORD_LENGTH
+                ),
             ),
         ],
     )
     confirm = PasswordField(
-        "Repeat the password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
     )

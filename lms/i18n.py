@@ -35,6 +35,8 @@ from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, Domain, force_locale, get_locale, gettext, lazy_gettext, ngettext
 from flask_login import current_user
+from pytz import UnknownTimeZoneError
+from pytz import timezone as pytz_timezone
 
 __all__ = [
     "_",
@@ -122,6 +124,10 @@ def select_timezone() -> str:
         zone = getattr(user, "timezone", None) if user and user.is_authenticated else None
         if zone:
             return zone
+    return _school_timezone()
+
+
+def _school_timezone() -> str:
     from lms.settings import get_setting
 
     try:
@@ -135,10 +141,40 @@ def select_timezone() -> str:
 
 @contextmanager
 def user_locale(user: Any) -> Iterator[None]:
-    """Translate and format in `user`'s language inside the block (mails, jobs)."""
+    """Translate and format in `user`'s language and time zone inside the block.
+
+    For what one person receives while another is served (mails, notifications,
+    jobs): their language, else the site's; their time zone, else the school's.
+    `user` may be None (the site's language and the school's time zone).
+    """
     code = getattr(user, "language", None)
-    with force_locale(code if code in LANGUAGES else site_language()):
+    zone = getattr(user, "timezone", None) or _school_timezone()
+    with force_locale(code if code in LANGUAGES else site_language()), _force_timezone(zone):
         yield
+
+
+@contextmanager
+def _force_timezone(zone: str) -> Iterator[None]:
+    # Flask-Babel keeps the request's time zone in its context (g) once asked,
+    # and has no force_timezone(); set and restore that cached value.
+    from flask_babel import _get_current_context
+
+    ctx = _get_current_context()
+    if ctx is None:  # no app context: nothing formats dates here anyway
+        yield
+        return
+    saved = getattr(ctx, "babel_tzinfo", None)
+    try:  # pytz, as Flask-Babel's own (it calls .normalize())
+        ctx.babel_tzinfo = pytz_timezone(zone)
+    except UnknownTimeZoneError:
+        ctx.babel_tzinfo = pytz_timezone("UTC")
+    try:
+        yield
+    finally:
+        if saved is None:
+            del ctx.babel_tzinfo
+        else:
+            ctx.babel_tzinfo = saved
 
 
 # --- catalogues -------------------------------------------------------------
@@ -247,6 +283,9 @@ def init_i18n(app: Flask) -> None:
         page_language=current_language,
         page_direction=text_direction,
         language_name=language_name,
+        # The site's languages: `site_languages` in the core's templates, since a
+        # view may pass a `languages` of its own (a course's language filter).
+        site_languages=LANGUAGES,
         languages=LANGUAGES,
         js_catalogue=js_catalogue,
     )

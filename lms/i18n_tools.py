@@ -60,6 +60,15 @@ def _wanted(path: str) -> bool:
     return not IGNORED_PARTS.intersection(Path(path).parts) and not path.endswith(".min.js")
 
 
+def _method_map(source: Path) -> list[tuple[str, str]]:
+    """`METHODS`, matched against paths relative to `source`: a source that is itself a
+    ``templates`` folder (the core's) holds its templates at the top."""
+    if source.name != "templates":
+        return METHODS
+    inner = [(pattern.replace("**/templates/", "", 1), m) for pattern, m in METHODS]
+    return [(p, m) for p, m in inner if "jinja2" in m] + METHODS
+
+
 def extract(unit: Unit) -> Catalog:
     """Every string the unit marks, with where it is (paths relative to the unit's root)."""
     template = Catalog(project=unit.name, charset="utf-8")
@@ -68,8 +77,8 @@ def extract(unit: Unit) -> Catalog:
             continue
         found = extract_from_dir(
             str(source),
-            method_map=METHODS,
-            options_map=OPTIONS,
+            method_map=_method_map(source),
+            options_map={p: JINJA_OPTIONS for p, m in _method_map(source) if "jinja2" in m},
             keywords=KEYWORDS,
             strip_comment_tags=True,
             callback=None,
@@ -104,6 +113,7 @@ def update(unit: Unit, languages: Iterable[str] = LANGUAGES) -> list[Path]:
         catalogue = read_catalogue(path, code)
         catalogue.update(template, no_fuzzy_matching=True)
         catalogue.obsolete.clear()
+        catalogue.fuzzy = False  # a new catalogue's header is marked fuzzy; nothing else is
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as handle:
             write_po(handle, catalogue, width=100, sort_output=True, omit_header=False)

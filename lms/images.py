@@ -16,6 +16,7 @@ import filetype
 from PIL import Image, ImageOps
 
 from lms.errors import ServiceError
+from lms.i18n import _
 from lms.storage import get_storage
 
 ALLOWED_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
@@ -36,13 +37,13 @@ def open_uploaded_image(
     """Read an upload (at most `max_bytes`) and return it decoded, upright (EXIF applied)."""
     data = stream.read(max_bytes + 1)
     if not data:
-        raise ImageRejected("The file is empty. Choose a JPEG, PNG, WebP or GIF image.")
+        raise ImageRejected(_("The file is empty. Choose a JPEG, PNG, WebP or GIF image."))
     if len(data) > max_bytes:
-        raise ImageRejected(f"The image is larger than {max_bytes // _MIB} MB.")
+        raise ImageRejected(_("The image is larger than %(num)d MB.", num=max_bytes // _MIB))
     kind = filetype.guess(data)
     if kind is None or kind.mime not in ALLOWED_TYPES:
         raise ImageRejected(
-            "This file is not an image we can use. Choose a JPEG, PNG, WebP or GIF."
+            _("This file is not an image we can use. Choose a JPEG, PNG, WebP or GIF.")
         )
     try:
         with warnings.catch_warnings():
@@ -50,15 +51,17 @@ def open_uploaded_image(
             image = Image.open(io.BytesIO(data))
             if image.width * image.height > max_pixels:
                 raise ImageRejected(
-                    f"The image has too many pixels; use one under {max_pixels // 1_000_000} "
-                    "megapixels."
+                    _(
+                        "The image has too many pixels; use one under %(num)d megapixels.",
+                        num=max_pixels // 1_000_000,
+                    )
                 )
             image.seek(0)  # the first frame of an animation
             image.load()
     except ImageRejected:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Warning) as exc:
-        raise ImageRejected("The image could not be read; it may be damaged.") from exc
+        raise ImageRejected(_("The image could not be read; it may be damaged.")) from exc
     return ImageOps.exif_transpose(image)
 
 

@@ -20,6 +20,7 @@ from marshmallow import fields, validate
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from werkzeug.routing import IntegerConverter, Map
 
+from lms.i18n import _, _l
 from lms.request_body import body_is_streamed
 
 # The range of an INTEGER column on every database we run on.
@@ -28,7 +29,7 @@ INT_MAX = 2**31 - 1
 # Our API's bodies are a few levels deep; the limit only has to stop abuse.
 MAX_JSON_DEPTH = 32
 # PostgreSQL cannot store NUL in text, and no person types one.
-NUL_MESSAGE = "Text contains a NUL character."
+NUL_MESSAGE = _l("Text contains a NUL character.")
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -58,19 +59,21 @@ class BadJson(ValueError):
 def _parse_int(text: str) -> int:
     value = int(text)
     if not INT_MIN <= value <= INT_MAX:
-        raise BadJson(f"Whole numbers must lie between {INT_MIN} and {INT_MAX}.")
+        raise BadJson(
+            _("Whole numbers must lie between %(min)s and %(max)s.", min=INT_MIN, max=INT_MAX)
+        )
     return value
 
 
 def _parse_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise BadJson("Numbers must be finite.")
+        raise BadJson(_("Numbers must be finite."))
     return value
 
 
 def _refuse_constant(name: str) -> Any:
-    raise BadJson(f"{name} is not a JSON number.")
+    raise BadJson(_("%(name)s is not a JSON number.", name=name))
 
 
 def _check_tree(value: Any) -> None:
@@ -85,7 +88,7 @@ def _check_tree(value: Any) -> None:
             _check_text(item)
         elif isinstance(item, dict | list):
             if depth > MAX_JSON_DEPTH:
-                raise BadJson(f"JSON nested more than {MAX_JSON_DEPTH} levels deep.")
+                raise BadJson(_("JSON nested more than %(num)d levels deep.", num=MAX_JSON_DEPTH))
             if isinstance(item, dict):
                 for key, child in item.items():
                     _check_text(key)
@@ -96,12 +99,12 @@ def _check_tree(value: Any) -> None:
 
 def _check_text(text: str) -> None:
     if "\x00" in text:
-        raise BadJson(NUL_MESSAGE)
+        raise BadJson(str(NUL_MESSAGE))
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         # A lone UTF-16 surrogate ("\ud800"): no database or mail can store it.
-        raise BadJson("Text contains an unpaired UTF-16 surrogate.") from None
+        raise BadJson(_("Text contains an unpaired UTF-16 surrogate.")) from None
 
 
 def loads(data: str | bytes) -> Any:
@@ -121,11 +124,11 @@ def loads(data: str | bytes) -> Any:
     except BadJson:
         raise
     except UnicodeDecodeError:
-        raise BadJson("The request body is not UTF-8.") from None
+        raise BadJson(_("The request body is not UTF-8.")) from None
     except RecursionError:
-        raise BadJson(f"JSON nested more than {MAX_JSON_DEPTH} levels deep.") from None
+        raise BadJson(_("JSON nested more than %(num)d levels deep.", num=MAX_JSON_DEPTH)) from None
     except ValueError as exc:
-        raise BadJson(f"The request body is not valid JSON ({exc}).") from None
+        raise BadJson(_("The request body is not valid JSON (%(reason)s).", reason=exc)) from None
     _check_tree(value)
     return value
 
@@ -148,11 +151,13 @@ def screen_request() -> None:
     texts = [request.path, *request.args.keys(), *request.args.values()]
     if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
         if request.is_json and not request.path.startswith("/api/"):
-            raise UnsupportedMediaType("This page takes form fields, not JSON. The API is /api/v1.")
+            raise UnsupportedMediaType(
+                _("This page takes form fields, not JSON. The API is %(path)s.", path="/api/v1")
+            )
         if not body_is_streamed():  # already received (lms.request_body)
             texts += [*request.form.keys(), *request.form.values()]
     if any("\x00" in text for text in texts):
-        raise BadRequest(NUL_MESSAGE)
+        raise BadRequest(str(NUL_MESSAGE))
 
 
 class LmsRequest(Request):

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from lms.errors import ServiceError
 from lms.extensions import db
+from lms.i18n import _
 from lms.models.task import Task, TaskStatus
 from lms.redis_store import get_redis
 from lms.tasks import get_queue, requeue
@@ -115,7 +116,7 @@ def tasks(
 def _get(task_id: int) -> Task:
     task = db.session.get(Task, task_id)
     if task is None:
-        raise TaskActionError("There is no such task.", code="not_found", status=404)
+        raise TaskActionError(_("There is no such task."), code="not_found", status=404)
     return task
 
 
@@ -124,7 +125,10 @@ def retry(task_id: int) -> Task:
     task = _get(task_id)
     if task.status != TaskStatus.FAILED:
         raise TaskActionError(
-            f"Only a failed task can be retried; this one is {task.status.value}.",
+            _(
+                "Only a failed task can be retried; this one is %(status)s.",
+                status=task.status.value,
+            ),
             code="not_failed",
             status=409,
         )
@@ -138,7 +142,7 @@ def delete(task_id: int) -> None:
     task = _get(task_id)
     if task.status == TaskStatus.RUNNING:
         raise TaskActionError(
-            "A running task cannot be deleted; wait for it to finish or fail.",
+            _("A running task cannot be deleted; wait for it to finish or fail."),
             code="running",
             status=409,
         )

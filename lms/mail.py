@@ -9,23 +9,47 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 
+from lms.i18n import user_locale
 from lms.tasks import enqueue, job
 
 log = logging.getLogger(__name__)
 
 
-def send_mail(to: str, subject: str, template: str, **context: object) -> None:
+def send_mail(
+    to: str,
+    subject: str,
+    template: str,
+    *,
+    user: Any = None,
+    language: str | None = None,
+    **context: object,
+) -> None:
     """Queue a mail rendered from `<template>.txt` and `<template>.html`.
+
+    The mail speaks the recipient's language, not the request's: `language`
+    if given, else `user`'s (the recipient, also passed to the templates as
+    ``user``), else the site's default. Pass `subject` as a lazy ``_l(...)``
+    string: it is translated here, in that language. Dates in the templates
+    use the recipient's time zone.
 
     Rendering happens now (in the request, with its URLs); delivery happens in
     the worker after the current transaction commits.
     """
-    text = render_template(f"{template}.txt", **context)
-    html = render_template(f"{template}.html", **context)
+    if user is not None:
+        context["user"] = user
+    recipient = user
+    if language is not None:
+        recipient = SimpleNamespace(language=language, timezone=getattr(user, "timezone", None))
+    with user_locale(recipient):
+        subject = str(subject)
+        text = render_template(f"{template}.txt", **context)
+        html = render_template(f"{template}.html", **context)
     enqueue(deliver, to, subject, text, html)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from lms.commit import on_commit
 from lms.extensions import db
+from lms.i18n import user_locale
 from lms.models.notification import Notification
 from lms.models.user import User
 from lms.realtime import emit
@@ -25,7 +26,13 @@ def notify(
     email: bool = False,
     **data: Any,
 ) -> Notification:
-    """Store a notification for `user`, push it live, optionally mail it (caller commits)."""
+    """Store a notification for `user`, push it live, optionally mail it (caller commits).
+
+    Pass `title` and `body` as lazy ``_l(...)`` strings: they are stored in the
+    recipient's language (their choice, else the site's), not the request's.
+    """
+    with user_locale(user):
+        title, body = str(title), str(body)
     note = Notification(
         user_id=user.id, kind=kind, title=title[:200], body=body, link=link, data=data
     )

@@ -21,12 +21,14 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import abort, current_app, request
+from flask_babel import force_locale
 from flask_login import current_user
 from sqlalchemy import delete, select
 
 from lms.cache import forget_after_commit, remember
 from lms.errors import ServiceError
 from lms.extensions import db
+from lms.i18n import _, _l
 from lms.models.permission import PermissionGrant, PermissionRecord
 from lms.models.user import Role
 
@@ -36,10 +38,17 @@ log = logging.getLogger(__name__)
 
 #: The core's own permissions (plugins declare theirs on their Plugin class).
 CORE_PERMISSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "core.manage_settings": ("Change the site's settings", ()),
+    "core.manage_settings": (_l("Change the site's settings"), ()),
 }
 
 _GRANTS_KEY = "permissions:grants"
+
+
+def _english(text: str) -> str:
+    """The description as written (a lazy `_l` string), whatever the current language:
+    the table keeps the source text; pages translate the registry's lazy one."""
+    with force_locale("en"):
+        return str(text)
 
 
 @dataclass(frozen=True)
@@ -134,10 +143,12 @@ def seed_permissions() -> list[str]:
     for permission in lms_state().permissions.all():
         record = known.get(permission.name)
         if record is not None:
-            record.description = permission.description[:300]
+            record.description = _english(permission.description)[:300]
             continue
         db.session.add(
-            PermissionRecord(name=permission.name, description=permission.description[:300])
+            PermissionRecord(
+                name=permission.name, description=_english(permission.description)[:300]
+            )
         )
         new.append(permission)
     db.session.flush()  # the grants' foreign keys need the permissions first
@@ -158,27 +169,27 @@ def _checked(role: str | Role, name: str) -> tuple[Role, str]:
         lms_state().permissions.get(name)
     except KeyError:
         raise GrantError(
-            f"There is no permission called {name!r}.",
+            _("There is no permission called %(name)s.", name=repr(name)),
             code="not_found",
             status=404,
-            fields={"permission": ["Unknown permission."]},
+            fields={"permission": [_("Unknown permission.")]},
         ) from None
     try:
         checked = Role(role)
     except ValueError:
         roles = ", ".join(r.value for r in Role)
         raise GrantError(
-            f"There is no role called {role!r} (roles: {roles}).",
+            _("There is no role called %(role)s (roles: %(roles)s).", role=repr(role), roles=roles),
             code="validation_error",
             status=422,
-            fields={"role": [f"Must be one of: {roles}."]},
+            fields={"role": [_("Must be one of: %(values)s.", values=roles)]},
         ) from None
     if checked == Role.ADMIN:
         raise GrantError(
-            "Admins hold every permission; there is nothing to grant or revoke.",
+            _("Admins hold every permission; there is nothing to grant or revoke."),
             code="validation_error",
             status=422,
-            fields={"role": ["Admins hold every permission."]},
+            fields={"role": [_("Admins hold every permission.")]},
         )
     return checked, name
 

@@ -74,6 +74,9 @@ class Plugin:
     default_settings: dict[str, SettingSpec] = {}
     #: Configuration keys (overridable by environment variables of the same name).
     default_config: dict[str, Any] = {}
+    #: Its name for people, translated (``_l("Catalog")``): the heading of its part of
+    #: the settings page. None: the docstring's title (English, for developers).
+    label: Any = None
 
     def __init__(self, name: str, app: Flask, entry_point: EntryPoint | None = None) -> None:
         self.name = name

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from lms.cache import forget_after_commit, remember
 from lms.errors import ServiceError
 from lms.extensions import db
-from lms.i18n import LANGUAGES, _l, language_name
+from lms.i18n import LANGUAGES, _, _l, language_name
 from lms.models.setting import Setting
 from lms.state import lms_state
 
@@ -69,20 +69,20 @@ class SettingSpec:
         kind = self.type
         if kind is bool:
             if not isinstance(value, bool):
-                raise SettingsError("Must be true or false.")
+                raise SettingsError(_("Must be true or false."))
         elif kind is int:
             if isinstance(value, bool) or not isinstance(value, int):
-                raise SettingsError("Must be a whole number.")
+                raise SettingsError(_("Must be a whole number."))
         elif kind is float:
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise SettingsError("Must be a number.")
+                raise SettingsError(_("Must be a number."))
             if not math.isfinite(value):
-                raise SettingsError("Must be a finite number.")
+                raise SettingsError(_("Must be a finite number."))
             value = float(value)
         elif not isinstance(value, str):
-            raise SettingsError("Must be text.")
+            raise SettingsError(_("Must be text."))
         elif len(value) > self.max_length:
-            raise SettingsError(f"Must be at most {self.max_length} characters.")
+            raise SettingsError(_("Must be at most %(num)d characters.", num=self.max_length))
         if kind in (int, float):
             if self.min is not None and value < self.min:
                 raise SettingsError(_range_message(self))
@@ -90,7 +90,9 @@ class SettingSpec:
                 raise SettingsError(_range_message(self))
         allowed = self.choice_values
         if allowed is not None and value not in allowed:
-            raise SettingsError(f"Must be one of: {', '.join(str(v) for v in allowed)}.")
+            raise SettingsError(
+                _("Must be one of: %(values)s.", values=", ".join(str(v) for v in allowed))
+            )
         return value
 
 
@@ -99,10 +101,10 @@ def _range_message(spec: SettingSpec) -> str:
         return str(int(n)) if spec.type is int else f"{n:g}"
 
     if spec.min is not None and spec.max is not None:
-        return f"Must be between {fmt(spec.min)} and {fmt(spec.max)}."
+        return _("Must be between %(min)s and %(max)s.", min=fmt(spec.min), max=fmt(spec.max))
     if spec.min is not None:
-        return f"Must be at least {fmt(spec.min)}."
-    return f"Must be at most {fmt(spec.max)}."  # type: ignore[arg-type]
+        return _("Must be at least %(min)s.", min=fmt(spec.min))
+    return _("Must be at most %(max)s.", max=fmt(spec.max))  # type: ignore[arg-type]
 
 
 class SettingsError(ServiceError):
@@ -118,9 +120,11 @@ CORE_SETTINGS: dict[str, SettingSpec] = {
     "site_name": SettingSpec(
         str,
         "",
-        label="School name",
-        description="Shown in the header, mails and certificates (empty: the configured "
-        "LMS_SITE_NAME).",
+        label=_l("School name"),
+        description=_l(
+            "Shown in the header, mails and certificates (empty: the configured %(name)s).",
+            name="LMS_SITE_NAME",
+        ),
         max_length=120,
     ),
     "default_language": SettingSpec(
@@ -162,10 +166,10 @@ def _spec(namespace: str, key: str) -> SettingSpec:
     spec = declared_settings(namespace).get(key)
     if spec is None:
         raise SettingsError(
-            f"{namespace} has no setting {key!r}.",
+            _("%(section)s has no setting %(key)s.", section=namespace, key=repr(key)),
             code="not_found",
             status=404,
-            fields={key: ["Unknown setting."]},
+            fields={key: [_("Unknown setting.")]},
         )
     return spec
 
@@ -224,7 +228,8 @@ def set_setting(namespace: str, key: str, value: Any) -> Any:
         value = spec.clean(value)
     except SettingsError as exc:
         raise SettingsError(
-            f"{spec.label or key}: {exc.message}", fields={key: [exc.message]}
+            _("%(label)s: %(message)s", label=spec.label or key, message=exc.message),
+            fields={key: [exc.message]},
         ) from None
     row = db.session.scalar(
         select(Setting).where(Setting.namespace == namespace, Setting.key == key)
@@ -249,6 +254,6 @@ def set_settings(namespace: str, values: Mapping[str, Any]) -> None:
         except SettingsError as exc:
             errors[key] = exc.fields.get(key, [exc.message]) if exc.fields else [exc.message]
     if errors:
-        raise SettingsError("Some of the values are not valid.", fields=errors)
+        raise SettingsError(_("Some of the values are not valid."), fields=errors)
     for key, value in values.items():
         set_setting(namespace, key, value)

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, FloatField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from lms.i18n import _l
 from lms.settings import SettingsError, SettingSpec, declared_settings, get_setting, set_settings
 
 
@@ -48,7 +49,7 @@ def _field(key: str, spec: SettingSpec) -> Field:
         return field_class(
             label,
             validators=[
-                InputRequired(message="Enter a number."),
+                InputRequired(message=_l("Enter a number.")),
                 NumberRange(min=spec.min, max=spec.max),
             ],
             **common,

@@ -11,6 +11,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, url_for
 
 from lms.extensions import db
+from lms.i18n import _
 from lms.permissions import permission_required
 from lms.settings import settings_namespaces
 from lms.settings_form import settings_form
@@ -20,9 +21,11 @@ from lms.views import bp
 
 def _title(namespace: str) -> str:
     if namespace == "core":
-        return "Site"
+        return _("Site")
     plugin = lms_state().plugins.get(namespace)
-    return plugin.title if plugin else namespace
+    if plugin is None:
+        return namespace
+    return str(plugin.label) if plugin.label else plugin.title
 
 
 @bp.route("/admin/settings")
@@ -40,7 +43,7 @@ def save_settings(namespace: str) -> Any:
     form = settings_form(namespace)
     if form.validate_on_submit() and form.save():
         db.session.commit()
-        flash(f"{_title(namespace)} settings saved.", "success")
+        flash(_("%(section)s settings saved.", section=_title(namespace)), "success")
         return redirect(url_for("core.settings") + f"#settings-{namespace}")
     db.session.rollback()
     forms = [

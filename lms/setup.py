@@ -6,6 +6,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import exists, func, select
 
 from lms.extensions import db
+from lms.i18n import _
 from lms.models import utcnow
 from lms.models.user import Role, User
 from lms.settings import set_setting
@@ -35,7 +36,7 @@ def normalise_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise SetupError(f"That e-mail address is not valid: {exc}") from exc
+        raise SetupError(_("That e-mail address is not valid: %(reason)s", reason=exc)) from exc
 
 
 def create_first_admin(
@@ -44,9 +45,11 @@ def create_first_admin(
     """Create an admin (or promote the account with that e-mail); the caller commits."""
     email = normalise_email(email)
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise SetupError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise SetupError(
+            _("The password must have at least %(num)d characters.", num=MIN_PASSWORD_LENGTH)
+        )
     if len(name) > 120:
-        raise SetupError("The name must have at most 120 characters.")
+        raise SetupError(_("The name must have at most %(num)d characters.", num=120))
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     created = user is None
     if created:

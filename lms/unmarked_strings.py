@@ -38,6 +38,8 @@ READ_ATTRIBUTES = {
 # A placeholder for `{{ ... }}` and `{% ... %}` in the HTML we parse.
 HOLE = "\x1a"
 WORD = re.compile(r"[^\W\d_]{2,}")
+# One word with a capital inside it: a class or type name, never a sentence.
+CAMEL_CASE = re.compile(r"[A-Z]+[a-z0-9]*(?:[A-Z][A-Za-z0-9]*)+")
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ def looks_like_prose(text: str) -> bool:
         return False  # endpoint, key, class name, path
     if text.isupper() and " " not in text:
         return False  # GET, POST, UTF-8
+    if CAMEL_CASE.fullmatch(text):
+        return False  # BooleanField, CSRFTokenField: class and type names
     return bool(re.match(r"[A-Z][a-z]", text)) or " " in text and text[-1:] in ".!?:"
 
 
@@ -163,6 +167,7 @@ READ_KEYWORDS = {"message", "label", "description", "title", "body", "subject", 
 # Whose keywords of those names are for developers (API documentation), not people.
 DEVELOPER_CALLS = {
     "Blueprint",
+    "ApiBlueprint",
     "response",
     "alt_response",
     "arguments",
@@ -212,6 +217,9 @@ DEVELOPER_ERRORS = {
     "ClickException",
     "UsageError",
     "BadParameter",
+    # Storage failures are logged and answered with a generic 404/403/500 page.
+    "StorageError",
+    "FolderTokenError",
 }
 
 

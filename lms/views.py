@@ -29,6 +29,7 @@ from lms.config import PROJECT_ROOT
 from lms.extensions import db, limiter
 from lms.forms import PASSWORD_RULE, SetupForm
 from lms.health import run_checks
+from lms.i18n import _, _l
 from lms.models.notification import Notification
 from lms.models.types import utcnow
 from lms.permissions import login_required
@@ -117,12 +118,12 @@ def setup() -> str | Response:
         else:
             start_session(user)
             db.session.commit()
-            flash("Welcome! Your school is ready. Next: add instructors and courses.", "success")
+            flash(_("Welcome! Your school is ready. Next: add instructors and courses."), "success")
             return redirect(url_for("core.home"))
     return render_template("core/setup.html", form=form, password_rule=PASSWORD_RULE)
 
 
-_EXPIRED = "This link has expired or is not valid. Go back and open the file again."
+_EXPIRED = _l("This link has expired or is not valid. Go back and open the file again.")
 
 
 def _attachment(filename: str) -> str:
@@ -225,7 +226,14 @@ def vendor(package: str, filename: str) -> Response:
         abort(404)
     root = NODE_MODULES / package
     if not root.is_dir():
-        abort(404, f"Front-end package {package} is not installed; run `make setup`.")
+        abort(
+            404,
+            _(
+                "Front-end package %(package)s is not installed; run %(command)s.",
+                package=package,
+                command="`make setup`",
+            ),
+        )
     return send_from_directory(Path(root), filename, max_age=86400)
 
 
@@ -251,5 +259,5 @@ def notifications_read() -> Response:
         .values(read_at=utcnow())
     )
     db.session.commit()
-    flash("All notifications are marked as read.", "success")
+    flash(_("All notifications are marked as read."), "success")
     return redirect(url_for("core.notifications"))

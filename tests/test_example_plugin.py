@@ -22,8 +22,10 @@ app = create_app()
 client = app.test_client()
 home = client.get("/").get_data(as_text=True)
 hello = client.get("/hello/")
+french = client.get("/hello/", headers={"Accept-Language": "fr"})
 print(json.dumps({"hello_status": hello.status_code,
                   "hello_body": hello.get_data(as_text=True),
+                  "hello_french": french.get_data(as_text=True),
                   "nav_has_hello": 'href="/hello/"' in home,
                   "home_box": '<aside class="card hello-box">' in home}))
 """
@@ -116,6 +118,8 @@ def test_example_plugin_install_use_and_uninstall(
         page = json.loads(run([python, "-c", PAGE_CHECK], env).stdout)
         assert page["hello_status"] == 200
         assert "New users since it was installed" in page["hello_body"]
+        # Its French catalogue came with the wheel.
+        assert "Nouveaux utilisateurs depuis son installation" in page["hello_french"]
         assert page["nav_has_hello"] and page["home_box"]
 
         # The tests the example ships, with the fixtures the core ships, on

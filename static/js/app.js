@@ -27,9 +27,10 @@
     }
     return fill(n === 1 ? singular : plural, values);
   };
-  // Numbers for people, in the page's language (digits, separators).
+  // Numbers for people, in the page's language (separators). Latin digits, as Babel
+  // writes them on the server: a number updated live looks like the rest of the page.
   LMS.formatNumber = function (n, options) {
-    return new Intl.NumberFormat(catalogue.lang, options).format(n);
+    return new Intl.NumberFormat(catalogue.lang + "-u-nu-latn", options).format(n);
   };
   // Ask before destructive actions marked with data-confirm.
   document.addEventListener("submit", function (event) {

@@ -8,10 +8,13 @@
   var socket = io({ transports: ["websocket"] });
   socket.on("notification", function () {
     if (!badge) { return; }
-    var count = parseInt(badge.textContent || "0", 10) + 1;
-    badge.textContent = String(count);
+    // The count lives in the attribute: the text shows it in the page's digits.
+    var count = parseInt(badge.getAttribute("data-unread-count") || "0", 10) + 1;
+    badge.setAttribute("data-unread-count", String(count));
+    badge.textContent = LMS.formatNumber(count);
     badge.hidden = false;
-    badge.parentElement.setAttribute("aria-label", "Notifications, " + count + " unread");
+    badge.parentElement.setAttribute(
+      "aria-label", LMS.gettext("Notifications, %(num)s unread", { num: LMS.formatNumber(count) }));
   });
   window.lmsSocket = socket;
 })();

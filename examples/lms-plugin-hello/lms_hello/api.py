@@ -7,6 +7,7 @@ from marshmallow import Schema, fields
 
 from lms.api import ApiBlueprint
 from lms.extensions import db
+from lms.i18n import _l
 from lms.permissions import permission_required
 from lms_hello import services
 
@@ -29,7 +30,7 @@ class Counter(MethodView):
 
     # 401 without a token or session, 403 without the permission; checked before
     # anything else runs, and documented in the OpenAPI document.
-    @permission_required("hello.reset", message="You may not reset the counter.")
+    @permission_required("hello.reset", message=_l("You may not reset the counter."))
     @blp.response(200, HelloCounterOut)
     def delete(self) -> dict[str, Any]:
         """Reset the counter (holders of the `hello.reset` permission)."""

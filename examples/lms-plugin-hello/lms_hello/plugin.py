@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from werkzeug.wrappers import Response
 
 from lms.extensions import db
+from lms.i18n import _, _l
 from lms.nav import NavItem
 from lms.permissions import has_permission, permission_required
 from lms.plugins import Plugin
@@ -36,7 +37,7 @@ def reset() -> Response:
     """Set the counter back to zero (the form carries the CSRF token; the core checks it)."""
     services.reset(services.NEW_USERS)
     db.session.commit()
-    flash("The counter starts again from zero.", "success")
+    flash(_("The counter starts again from zero."), "success")
     return redirect(url_for("hello.index"))
 
 
@@ -54,7 +55,8 @@ class HelloPlugin(Plugin):
     API endpoint.
     """
 
-    permissions = {RESET: ("Reset the hello plugin's counter", ("instructor",))}
+    label = _l("Hello")
+    permissions = {RESET: (_l("Reset the hello plugin's counter"), ("instructor",))}
 
     def init(self) -> None:
         self.connect(user_registered, _count_new_user)
@@ -69,7 +71,7 @@ class HelloPlugin(Plugin):
         return [blp]
 
     def get_nav_items(self, menu: str) -> list[NavItem]:
-        return [NavItem("Hello", "hello.index", order=90)] if menu == "main" else []
+        return [NavItem(_l("Hello"), "hello.index", order=90)] if menu == "main" else []
 
     def get_cli(self) -> click.Group:
         group = AppGroup(help="The example plugin's commands.")

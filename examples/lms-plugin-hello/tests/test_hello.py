@@ -86,3 +86,13 @@ def test_api_endpoint_is_in_the_openapi_document(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert {"get", "delete"} <= set(spec["paths"]["/api/v1/hello/counter"])
     assert "HelloCounterOut" in spec["components"]["schemas"]
+
+
+def test_the_page_speaks_french_from_the_plugins_own_catalogue(client, create_user):
+    create_user(role="admin")
+    page = client.get("/hello/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert 'lang="fr"' in page
+    assert "Bonjour depuis un plugin" in page
+    assert "Nouveaux utilisateurs depuis son installation" in page
+    home = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Le plugin hello vous dit bonjour." in home
