@@ -19,6 +19,8 @@ from lms_catalog.models import (
     CourseSlugRedirect,
     CourseStaffChange,
     Enrollment,
+    level_label,
+    status_label,
 )
 from lms_catalog.roles import (
     ASSISTANT,
@@ -85,11 +87,13 @@ __all__ = [
     "get_course_by_slug",
     "get_enrollment",
     "is_enrolled",
+    "level_label",
     "paid_enrollment_requested",
     "remove_staff",
     "set_course_progress",
     "set_course_rating",
     "set_staff_role",
+    "status_label",
     "touch_last_lesson",
     "transfer_ownership",
     "unenroll",

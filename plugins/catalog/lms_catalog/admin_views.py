@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from lms.actions import attempt
 from lms.extensions import db
+from lms.i18n import _, ngettext
 from lms.permissions import permission_required
 from lms_catalog import services
 from lms_catalog.forms import CategoryForm, FeedbackForm
@@ -54,7 +55,10 @@ def moderation() -> str:
 @permission_required("catalog.review_courses")
 def approve(slug: str) -> Response:
     course = _course(slug)
-    attempt(lambda: services.approve(course, current_user), f"{course.title} is published.")
+    attempt(
+        lambda: services.approve(course, current_user),
+        _("%(title)s is published.", title=course.title),
+    )
     return _back()
 
 
@@ -70,7 +74,7 @@ def reject(slug: str) -> Response:
         return _back()
     attempt(
         lambda: services.reject(course, current_user, form.feedback.data),
-        f"{course.title} went back to its instructors with your feedback.",
+        _("%(title)s went back to its instructors with your feedback.", title=course.title),
     )
     return _back()
 
@@ -99,17 +103,34 @@ def admin_courses() -> str:
 @permission_required("catalog.manage_courses")
 def course_action(slug: str, action: str) -> Response:
     course = _course(slug)
+    # Whole sentences: a language may put the title anywhere in them.
+    title = course.title
     actions: dict[str, Any] = {
-        "unpublish": (lambda: services.unpublish(course, current_user), "is back to draft"),
-        "restore": (lambda: services.restore(course, current_user), "is restored as a draft"),
-        "delete": (lambda: services.soft_delete(course, current_user), "is deleted"),
-        "feature": (lambda: services.set_featured(course, True), "is featured on the home page"),
-        "unfeature": (lambda: services.set_featured(course, False), "is no longer featured"),
+        "unpublish": (
+            lambda: services.unpublish(course, current_user),
+            lambda: _("%(title)s is back to draft.", title=title),
+        ),
+        "restore": (
+            lambda: services.restore(course, current_user),
+            lambda: _("%(title)s is restored as a draft.", title=title),
+        ),
+        "delete": (
+            lambda: services.soft_delete(course, current_user),
+            lambda: _("%(title)s is deleted.", title=title),
+        ),
+        "feature": (
+            lambda: services.set_featured(course, True),
+            lambda: _("%(title)s is featured on the home page.", title=title),
+        ),
+        "unfeature": (
+            lambda: services.set_featured(course, False),
+            lambda: _("%(title)s is no longer featured.", title=title),
+        ),
     }
     if action not in actions:
         abort(404)
     run, done = actions[action]
-    attempt(run, f"{course.title} {done}.")
+    attempt(run, done)
     return _back("catalog.admin_courses")
 
 
@@ -125,7 +146,7 @@ def categories() -> Any:
             form.name.errors = [*form.name.errors, exc.message]
         else:
             db.session.commit()
-            flash(f"Category {category.name} added.", "success")
+            flash(_("Category %(name)s added.", name=category.name), "success")
             return redirect(url_for("catalog.categories"))
     counts = services.category_course_counts()
     return render_template(
@@ -149,11 +170,11 @@ def rename_category(category_id: int) -> Response:
     category = _category(category_id)
     form = CategoryForm()
     if not form.validate_on_submit():
-        flash("Give the category a name (at most 80 characters).", "error")
+        flash(_("Give the category a name (at most %(num)d characters).", num=80), "error")
         return redirect(url_for("catalog.categories"))
     attempt(
         lambda: services.rename_category(category, form.name.data),
-        lambda: f"Category renamed to {category.name}.",
+        lambda: _("Category renamed to %(name)s.", name=category.name),
     )
     return redirect(url_for("catalog.categories"))
 
@@ -165,5 +186,13 @@ def delete_category(category_id: int) -> Response:
     name = category.name
     moved = services.delete_category(category)
     db.session.commit()
-    flash(f"Category {name} deleted; {moved} course(s) are now without a category.", "success")
+    flash(
+        ngettext(
+            "Category %(name)s deleted; %(num)d course is now without a category.",
+            "Category %(name)s deleted; %(num)d courses are now without a category.",
+            moved,
+            name=name,
+        ),
+        "success",
+    )
     return redirect(url_for("catalog.categories"))

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from lms.api import ApiBlueprint, ApiError, PageArgs, page_of, page_schema, require_user
 from lms.extensions import db
+from lms.i18n import _, _l
 from lms.inputs import Id
 from lms.markup import render_markdown
 from lms.models import Role, User
@@ -182,7 +183,7 @@ def _visible_course(slug: str) -> Course:
     """The course at `slug` if the caller may see it; 404 otherwise (drafts do not leak)."""
     course = services.get_course_by_slug(slug)
     if course is None or not course.can_view(current_user):
-        raise ApiError(404, "No course at this address.", code="not_found")
+        raise ApiError(404, _("No course at this address."), code="not_found")
     return course
 
 
@@ -190,7 +191,7 @@ def _editable_course(slug: str) -> Course:
     require_user()
     course = _visible_course(slug)
     if not course.can_edit(current_user):
-        raise ApiError(403, "Only this course's instructors can change it.", code="forbidden")
+        raise ApiError(403, _("Only this course's instructors can change it."), code="forbidden")
     return course
 
 
@@ -215,7 +216,7 @@ def list_courses(args: dict[str, Any]) -> dict[str, Any]:
     """List published courses: search, filter, sort, paginate (the catalog page's query)."""
     query, errors = parse_query(args)
     if errors:
-        raise ApiError(422, "Some of the values are not valid.", fields=errors)
+        raise ApiError(422, _("Some of the values are not valid."), fields=errors)
     per_page = min(args.get("per_page") or current_app.config["LMS_PER_PAGE"],
                    current_app.config["LMS_MAX_PER_PAGE"])  # fmt: skip
     number = args.get("page", 1)
@@ -239,7 +240,7 @@ def list_categories() -> list[Any]:
 @blp.route("/courses", methods=["POST"])
 @role_required(
     Role.INSTRUCTOR,
-    message="Only instructors can create courses. Apply to become an instructor first.",
+    message=_l("Only instructors can create courses. Apply to become an instructor first."),
 )
 @blp.arguments(CourseWriteSchema)
 @blp.response(201, CourseSchema)
@@ -268,7 +269,7 @@ def update_course(data: dict[str, Any], slug: str) -> Course:
     course = _editable_course(slug)
     featured = data.pop("is_featured", None)
     if featured is not None and not has_permission("catalog.manage_courses"):
-        raise ApiError(403, "Only admins can feature a course.", code="forbidden")
+        raise ApiError(403, _("Only admins can feature a course."), code="forbidden")
     services.update_course(course, data)
     if featured is not None:
         services.set_featured(course, featured)
@@ -296,8 +297,8 @@ def upload_thumbnail(slug: str) -> Course:
     if upload is None:
         raise ApiError(
             422,
-            'Send the image as the multipart field "file".',
-            fields={"file": ["Missing file."]},
+            _('Send the image as the multipart field "file".'),
+            fields={"file": [_("Missing file.")]},
         )
     save_thumbnail(course, upload.stream)
     _commit()
@@ -340,7 +341,7 @@ def _moderated(slug: str) -> tuple[Course, Any]:
     user = current_user._get_current_object()  # the views check the permission first
     course = services.get_course_by_slug(slug)
     if course is None:
-        raise ApiError(404, "No course at this address.", code="not_found")
+        raise ApiError(404, _("No course at this address."), code="not_found")
     return course, user
 
 
@@ -434,7 +435,7 @@ def _staff_course(slug: str) -> Course:
     user = require_user()
     course = _visible_course(slug)
     if not course.is_staff(user):
-        raise ApiError(403, "Only this course's staff can see its staff.", code="forbidden")
+        raise ApiError(403, _("Only this course's staff can see its staff."), code="forbidden")
     return course
 
 
@@ -442,7 +443,7 @@ def _manager_course(slug: str) -> Course:
     course = _staff_course(slug)
     if not course.can_manage_staff(current_user):
         raise ApiError(
-            403, "Only the course's owner or an admin can change its staff.", code="forbidden"
+            403, _("Only the course's owner or an admin can change its staff."), code="forbidden"
         )
     return course
 
@@ -465,7 +466,7 @@ def _user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
         raise ApiError(
-            422, "No account has that id.", fields={"user_id": ["No account has that id."]}
+            422, _("No account has that id."), fields={"user_id": [_("No account has that id.")]}
         )
     return user
 
@@ -510,7 +511,7 @@ def remove_staff(slug: str, user_id: int) -> None:
     course = _staff_course(slug)
     if user_id != current_user.id and not course.can_manage_staff(current_user):
         raise ApiError(
-            403, "Only the course's owner or an admin can change its staff.", code="forbidden"
+            403, _("Only the course's owner or an admin can change its staff."), code="forbidden"
         )
     staff.remove_staff(course, current_user, user_id)
     _commit()
@@ -540,13 +541,16 @@ def enroll(slug: str) -> Any:
     user = require_user()
     course = _visible_course(slug)
     if not course.is_published:
-        raise ApiError(409, "This course is not published yet.", code="not_published")
+        raise ApiError(409, _("This course is not published yet."), code="not_published")
     if not course.is_free and not services.is_enrolled(user, course):
         checkout = services.request_paid_enrollment(user, course)
         if checkout:
             raise ApiError(
                 402,
-                f"This is a paid course. Complete the payment at {checkout} to enrol.",
+                _(
+                    "This is a paid course. Complete the payment at %(url)s to enrol.",
+                    url=checkout,
+                ),
                 code="payment_required",
             )
     enrollment, created = services.enroll(user, course, via="api")
@@ -561,7 +565,7 @@ def unenroll(slug: str) -> None:
     user = require_user()
     course = _visible_course(slug)
     if not services.unenroll(user, course):
-        raise ApiError(404, "You are not enrolled in this course.", code="not_enrolled")
+        raise ApiError(404, _("You are not enrolled in this course."), code="not_enrolled")
     _commit()
 
 

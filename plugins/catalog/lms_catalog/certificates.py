@@ -6,12 +6,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from babel.lists import format_list
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, format_date
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lms.extensions import db
+from lms.i18n import _, current_language, text_direction
 from lms.permissions import login_required
 from lms.settings import get_setting
 from lms.urls import external_url
@@ -45,11 +48,13 @@ def _certificate_or_404(code: str) -> Certificate:
 def certificate_facts(certificate: Certificate) -> dict[str, Any]:
     enrollment = certificate.enrollment
     course = enrollment.course
+    names = [u.display_name for u in course.instructors]
     return {
         "student": enrollment.user.display_name,
         "course": course.title,
-        "instructors": ", ".join(u.display_name for u in course.instructors),
-        "date": completion_date(certificate).strftime("%d %B %Y"),
+        "instructors": format_list(names, locale=current_language()) if names else "",
+        "instructor_names": names,
+        "date": format_date(completion_date(certificate), "long"),
         "code": certificate.code,
         "school": school_name(),
         "verify_url": external_url("catalog.verify_certificate", code=certificate.code),
@@ -80,7 +85,7 @@ def build_pdf(facts: dict[str, Any]) -> bytes:
     from fpdf import FPDF  # imported here: fpdf costs ~1 s at start-up, PDFs are rare
 
     pdf = FPDF(orientation="L", unit="mm", format="A4")
-    pdf.set_title(f"Certificate {facts['code']}")
+    pdf.set_title(_("Certificate %(code)s", code=facts["code"]))
     pdf.set_author(facts["school"])
     pdf.set_auto_page_break(False)
     pdf.add_page()
@@ -91,6 +96,8 @@ def build_pdf(facts: dict[str, Any]) -> bytes:
             pdf.add_font("cert", "B", bold)
             family = "cert"
             break
+    if family == "cert" and _can_shape():
+        pdf.set_text_shaping(True)  # Arabic letters join and run right to left
 
     def text(value: str) -> str:
         if family == "cert":
@@ -111,18 +118,40 @@ def build_pdf(facts: dict[str, Any]) -> bytes:
     pdf.set_left_margin(25)
     pdf.set_right_margin(25)
     line(facts["school"], 16, "B", 10)
-    line("Certificate of completion", 30, "B", 10)
-    line("This certifies that", 14)
+    line(_("Certificate of completion"), 30, "B", 10)
+    line(_("This certifies that"), 14)
     line(facts["student"], 26, "B", 6)
-    line("has completed the course", 14)
+    line(_("has completed the course"), 14)
     line(facts["course"], 20, "B", 4)
     if facts["instructors"]:
-        line(f"taught by {facts['instructors']}", 12, "", 8)
-    line(f"Issued on {facts['date']}", 12, "", 2)
+        line(_("taught by %(names)s", names=facts["instructors"]), 12, "", 8)
+    line(_("Issued on %(date)s", date=facts["date"]), 12, "", 2)
     pdf.set_y(172)
-    line(f"Certificate code {facts['code']}", 11, "B", 1)
-    line(f"Check it at {facts['verify_url']}", 9, "", 0)
+    line(_("Certificate code %(code)s", code=facts["code"]), 11, "B", 1)
+    line(_("Check it at %(url)s", url=facts["verify_url"]), 9, "", 0)
     return bytes(pdf.output())
+
+
+def _can_shape() -> bool:
+    try:
+        import uharfbuzz  # noqa: F401 - optional: fpdf2 shapes text with it
+    except ImportError:
+        return False
+    return True
+
+
+def pdf_for(certificate: Certificate) -> bytes:
+    """The certificate's PDF in the reader's language.
+
+    Right-to-left text needs a shaping engine (uharfbuzz) in a PDF; without
+    one, such a language would print as disjoined letters, so the PDF is in
+    English instead.
+    """
+    code = current_language()
+    if text_direction(code) == "rtl" and not _can_shape():
+        code = "en"
+    with force_locale(code):
+        return build_pdf(certificate_facts(certificate))
 
 
 @bp.route("/my/certificates")
@@ -153,7 +182,7 @@ def certificate(code: str) -> str:
 @login_required
 def certificate_pdf(code: str) -> Response:
     cert = _certificate_or_404(code)
-    response = Response(build_pdf(certificate_facts(cert)), mimetype="application/pdf")
+    response = Response(pdf_for(cert), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="certificate-{cert.code}.pdf"'
     return response
 
@@ -168,9 +197,9 @@ def certificate_sharing(code: str) -> Response:
     cert.is_public = request.form.get("public") == "1"
     db.session.commit()
     flash(
-        "Anyone with the code now sees your name, the course and the date."
+        _("Anyone with the code now sees your name, the course and the date.")
         if cert.is_public
-        else "Your certificate is private: the public page no longer shows its details.",
+        else _("Your certificate is private: the public page no longer shows its details."),
         "success",
     )
     return redirect(url_for("catalog.certificate", code=cert.code))
@@ -196,7 +225,7 @@ def public_certificate_pdf(code: str) -> Response:
     cert = services.get_certificate(code)
     if cert is None or not cert.is_public:
         abort(404)
-    response = Response(build_pdf(certificate_facts(cert)), mimetype="application/pdf")
+    response = Response(pdf_for(cert), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="certificate-{cert.code}.pdf"'
     return response
 

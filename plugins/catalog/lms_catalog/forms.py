@@ -9,9 +9,11 @@ from flask_wtf.file import FileField
 from wtforms import DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from lms.i18n import _l
 from lms_catalog import services
-from lms_catalog.models import LEVELS
+from lms_catalog.models import LEVEL_LABELS
 
+# Each language's name in itself, as language menus show them (not translated).
 LANGUAGES = [
     ("en", "English"),
     ("fr", "Français"),
@@ -25,24 +27,26 @@ LANGUAGES = [
 
 
 class CourseForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=services.TITLE_MAX)])
-    subtitle = StringField("Subtitle", validators=[Optional(), Length(max=services.SUBTITLE_MAX)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=services.TITLE_MAX)])
+    subtitle = StringField(
+        _l("Subtitle"), validators=[Optional(), Length(max=services.SUBTITLE_MAX)]
+    )
     description_md = TextAreaField(
-        "Description (Markdown)", validators=[Optional(), Length(max=services.TEXT_MAX)]
+        _l("Description (Markdown)"), validators=[Optional(), Length(max=services.TEXT_MAX)]
     )
     outcomes_md = TextAreaField(
-        "What you will learn (Markdown)", validators=[Optional(), Length(max=services.TEXT_MAX)]
+        _l("What you will learn (Markdown)"), validators=[Optional(), Length(max=services.TEXT_MAX)]
     )
-    category_id = SelectField("Category", coerce=int, default=0)
-    level = SelectField("Level", choices=[(lv, lv.capitalize()) for lv in LEVELS])
-    language = SelectField("Language", choices=LANGUAGES, default="en")
+    category_id = SelectField(_l("Category"), coerce=int, default=0)
+    level = SelectField(_l("Level"), choices=list(LEVEL_LABELS.items()))
+    language = SelectField(_l("Language"), choices=LANGUAGES, default="en")
     price = DecimalField(
-        "Price (0 = free)",
+        _l("Price (0 = free)"),
         places=2,
         default=Decimal("0"),
         validators=[Optional(), NumberRange(min=0, max=services.PRICE_MAX / 100)],
     )
-    thumbnail = FileField("Thumbnail image (JPEG, PNG, WebP or GIF; shown at 16:9)")
+    thumbnail = FileField(_l("Thumbnail image (JPEG, PNG, WebP or GIF; shown at 16:9)"))
 
     def course_data(self) -> dict[str, object]:
         price = self.price.data or Decimal("0")
@@ -60,13 +64,13 @@ class CourseForm(FlaskForm):
 
 class CourseEditForm(CourseForm):
     slug = StringField(
-        "Address (/courses/…)",
+        _l("Address (/courses/…)"),
         validators=[
             DataRequired(),
             Length(max=services.SLUG_MAX),
             Regexp(
                 r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
-                message="Use lower-case letters, digits and single hyphens.",
+                message=_l("Use lower-case letters, digits and single hyphens."),
             ),
         ],
     )
@@ -74,11 +78,13 @@ class CourseEditForm(CourseForm):
 
 class FeedbackForm(FlaskForm):
     feedback = TextAreaField(
-        "Feedback for the instructor",
-        validators=[DataRequired(message="Tell the instructor what to change."),
-                    Length(max=services.FEEDBACK_MAX)],
-    )  # fmt: skip
+        _l("Feedback for the instructor"),
+        validators=[
+            DataRequired(message=_l("Tell the instructor what to change.")),
+            Length(max=services.FEEDBACK_MAX),
+        ],
+    )
 
 
 class CategoryForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])

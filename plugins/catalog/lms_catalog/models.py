@@ -25,12 +25,37 @@ from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
+from lms.i18n import _l
 from lms.models import User, UTCDateTime, utcnow
 from lms_catalog.roles import INSTRUCTOR, course_permission, course_role, manages_all_courses
 
 LEVELS = ("beginner", "intermediate", "advanced")
 STATUSES = ("draft", "pending", "published")
 ENROLLMENT_STATUSES = ("active", "unenrolled")
+#: How levels and statuses read on pages (the stored values stay English keys).
+LEVEL_LABELS = {
+    "beginner": _l("Beginner"),
+    "intermediate": _l("Intermediate"),
+    "advanced": _l("Advanced"),
+}
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "pending": _l("Waiting for review"),
+    "published": _l("Published"),
+    "deleted": _l("Deleted"),
+}
+
+
+def status_label(status: str) -> str:
+    """Return a course status as people read it ("Waiting for review" for "pending")."""
+    label = STATUS_LABELS.get(status)
+    return str(label) if label is not None else status
+
+
+def level_label(level: str) -> str:
+    """Return the level as people read it in the current language ("Beginner", "Débutant")."""
+    label = LEVEL_LABELS.get(level)
+    return str(label) if label is not None else level
 
 
 class Category(db.Model):

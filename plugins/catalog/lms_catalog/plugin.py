@@ -9,6 +9,7 @@ from babel.numbers import list_currencies
 from flask import Blueprint, render_template
 from markupsafe import Markup
 
+from lms.i18n import _l
 from lms.nav import NavItem, instructors, signed_in
 from lms.plugins import Plugin
 from lms.settings import SettingSpec
@@ -26,22 +27,23 @@ class CatalogPlugin(Plugin):
             str,
             "USD",
             choices=sorted(list_currencies()),
-            label="Currency",
-            description="The ISO 4217 code of the currency prices are shown in "
-            "(e.g. USD, EUR, GBP, MAD).",
+            label=_l("Currency"),
+            description=_l(
+                "The ISO 4217 code of the currency prices are shown in (e.g. USD, EUR, GBP, MAD)."
+            ),
         ),
     }
     # Admins hold every permission; a school may grant these to other roles.
     permissions = {
         "catalog.review_courses": (
-            "Publish, reject and unpublish courses (the moderation queue)",
+            _l("Publish, reject and unpublish courses (the moderation queue)"),
             (),
         ),
         "catalog.manage_courses": (
-            "See every course; edit, feature, restore and staff any course",
+            _l("See every course; edit, feature, restore and staff any course"),
             (),
         ),
-        "catalog.manage_categories": ("Add, rename and delete course categories", ()),
+        "catalog.manage_categories": (_l("Add, rename and delete course categories"), ()),
     }
 
     def init(self) -> None:
@@ -72,47 +74,47 @@ class CatalogPlugin(Plugin):
     def get_nav_items(self, menu: str) -> list[NavItem]:
         if menu == "main":
             return [
-                NavItem("Courses", "catalog.catalog", order=10),
-                NavItem("Teach", "catalog.teach", order=30, visible=instructors),
+                NavItem(_l("Courses"), "catalog.catalog", order=10),
+                NavItem(_l("Teach"), "catalog.teach", order=30, visible=instructors),
             ]
         if menu == "user":
             return [
                 NavItem(
-                    "My courses",
+                    _l("My courses"),
                     "catalog.my_courses",
                     order=10,
                     visible=signed_in,
                     landing=True,
                 ),
-                NavItem("Certificates", "catalog.my_certificates", order=15, visible=signed_in),
+                NavItem(_l("Certificates"), "catalog.my_certificates", order=15, visible=signed_in),
             ]
         if menu == "admin":
             return [
                 NavItem(
-                    "Moderation",
+                    _l("Moderation"),
                     "catalog.moderation",
                     order=20,
                     permission="catalog.review_courses",
-                    description="Courses submitted for review: publish them or send feedback.",
+                    description=_l("Courses submitted for review: publish them or send feedback."),
                     pending=_courses_to_review,
                 ),
                 NavItem(
-                    "All courses",
+                    _l("All courses"),
                     "catalog.admin_courses",
                     order=21,
                     permission="catalog.manage_courses",
-                    description="Every course in any state: unpublish, delete or restore.",
+                    description=_l("Every course in any state: unpublish, delete or restore."),
                 ),
                 NavItem(
-                    "Categories",
+                    _l("Categories"),
                     "catalog.categories",
                     order=22,
                     permission="catalog.manage_categories",
-                    description="The subjects the catalog is filtered by.",
+                    description=_l("The subjects the catalog is filtered by."),
                 ),
             ]
         if menu == "footer":
-            return [NavItem("Verify a certificate", "catalog.verify_form", order=60)]
+            return [NavItem(_l("Verify a certificate"), "catalog.verify_form", order=60)]
         return []
 
     def seed_demo(self, echo: Callable[[str], Any]) -> None:

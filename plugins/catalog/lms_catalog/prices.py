@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from babel.numbers import format_currency
-from flask import g, has_request_context
 
+from lms.i18n import _, current_language
 from lms.settings import get_setting
 
 DEFAULT_CURRENCY = "USD"
@@ -18,12 +18,13 @@ def site_currency() -> str:
 
 
 def format_price(price_cents: int, locale: str | None = None) -> str:
-    """Return "Free" or the price with its currency, e.g. "$19.00" or "19,00 €"."""
+    """Return "Free" or the price with its currency, e.g. "$19.00" or "19,00 €".
+
+    `locale` defaults to the page's language (or a `user_locale()` block's).
+    """
     if price_cents == 0:
-        return "Free"
-    if locale is None:
-        locale = g.get("lang", "en") if has_request_context() else "en"
-    return _formatted(price_cents, site_currency(), locale)
+        return _("Free")
+    return _formatted(price_cents, site_currency(), locale or current_language())
 
 
 # A catalog page formats the same few prices over and over; Babel's

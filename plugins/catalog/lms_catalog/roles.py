@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
+from lms.i18n import _l
 from lms.permissions import has_permission
 
 if TYPE_CHECKING:
@@ -22,7 +23,11 @@ INSTRUCTOR = "instructor"
 ASSISTANT = "assistant"
 #: The roles a staff member can be given (the owner is one of the instructors).
 STAFF_ROLES = (INSTRUCTOR, ASSISTANT)
-ROLE_LABELS = {OWNER: "Owner", INSTRUCTOR: "Instructor", ASSISTANT: "Teaching assistant"}
+ROLE_LABELS = {
+    OWNER: _l("Owner"),
+    INSTRUCTOR: _l("Instructor"),
+    ASSISTANT: _l("Teaching assistant"),
+}
 
 CourseAction = Literal["view", "edit", "grade", "moderate", "view_progress", "manage_staff"]
 COURSE_ACTIONS: tuple[str, ...] = (

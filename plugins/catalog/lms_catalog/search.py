@@ -39,6 +39,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Subquery
 
 from lms.extensions import db
+from lms.i18n import _, _l
 from lms.models import User
 from lms.pagination import Page
 from lms_catalog.forms import LANGUAGES
@@ -46,11 +47,11 @@ from lms_catalog.models import LEVELS, Category, Course, CourseInstructor, price
 from lms_catalog.roles import INSTRUCTOR
 
 SORTS = {
-    "relevance": "Best match",
-    "newest": "Newest",
-    "popular": "Most popular",
-    "rating": "Best rated",
-    "title": "Title (A-Z)",
+    "relevance": _l("Best match"),
+    "newest": _l("Newest"),
+    "popular": _l("Most popular"),
+    "rating": _l("Best rated"),
+    "title": _l("Title (A-Z)"),
 }
 PRICES = ("free", "paid")
 QUERY_MAX = 200
@@ -108,22 +109,22 @@ def parse_query(args: Any) -> tuple[CatalogQuery, dict[str, list[str]]]:
         sort=arg("sort").lower(),
     )
     if len(query.q) > QUERY_MAX:
-        errors["q"] = [f"Search for at most {QUERY_MAX} characters."]
+        errors["q"] = [_("Search for at most %(num)d characters.", num=QUERY_MAX)]
         query.q = query.q[:QUERY_MAX]
     if query.level and query.level not in LEVELS:
-        errors["level"] = [f"Choose one of: {', '.join(LEVELS)}."]
+        errors["level"] = [_("Choose one of: %(choices)s.", choices=", ".join(LEVELS))]
         query.level = ""
     if query.price and query.price not in PRICES:
-        errors["price"] = ['Use "free" or "paid".']
+        errors["price"] = [_('Use "free" or "paid".')]
         query.price = ""
     if query.sort and query.sort not in SORTS:
-        errors["sort"] = [f"Choose one of: {', '.join(SORTS)}."]
+        errors["sort"] = [_("Choose one of: %(choices)s.", choices=", ".join(SORTS))]
         query.sort = ""
     if len(query.language) > 10:
-        errors["language"] = ["Use a language code such as en or fr."]
+        errors["language"] = [_("Use a language code such as en or fr.")]
         query.language = ""
     if len(query.category) > 80:
-        errors["category"] = ["No such category."]
+        errors["category"] = [_("No such category.")]
         query.category = ""
     return query, errors
 

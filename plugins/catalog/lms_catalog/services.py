@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.cache import forget_after_commit, remember
 from lms.errors import ServiceError
 from lms.extensions import db
+from lms.i18n import _
 from lms.models import User, utcnow
 from lms_catalog import signals
 from lms_catalog.models import (
@@ -93,10 +94,13 @@ def change_slug(course: Course, new_slug: str) -> None:
     if not _SLUG_RE.match(new_slug) or len(new_slug) > SLUG_MAX:
         raise _invalid(
             "slug",
-            f"Use lower-case letters, digits and single hyphens (at most {SLUG_MAX} characters).",
+            _(
+                "Use lower-case letters, digits and single hyphens (at most %(num)d characters).",
+                num=SLUG_MAX,
+            ),
         )
     if _slug_taken(new_slug, course.id):
-        raise _invalid("slug", "Another course already uses this address.")
+        raise _invalid("slug", _("Another course already uses this address."))
     db.session.execute(db.delete(CourseSlugRedirect).where(CourseSlugRedirect.old_slug == new_slug))
     db.session.add(CourseSlugRedirect(old_slug=course.slug, course_id=course.id))
     course.slug = new_slug
@@ -153,15 +157,15 @@ def clean_course_fields(data: dict[str, Any]) -> dict[str, Any]:
         if value is None:
             value = ""
         if not isinstance(value, str):
-            errors[name] = ["Must be text."]
+            errors[name] = [_("Must be text.")]
             return
         value = value.strip()
         if required and not value:
-            errors[name] = ["This field is required."]
+            errors[name] = [_("This field is required.")]
         elif len(value) > limit:
-            errors[name] = [f"At most {limit} characters."]
+            errors[name] = [_("At most %(num)d characters.", num=limit)]
         elif "\x00" in value:
-            errors[name] = ["Contains characters that are not allowed."]
+            errors[name] = [_("Contains characters that are not allowed.")]
         else:
             out[name] = value
 
@@ -173,19 +177,19 @@ def clean_course_fields(data: dict[str, Any]) -> dict[str, Any]:
         if data["level"] in LEVELS:
             out["level"] = data["level"]
         else:
-            errors["level"] = [f"Choose one of: {', '.join(LEVELS)}."]
+            errors["level"] = [_("Choose one of: %(choices)s.", choices=", ".join(LEVELS))]
     if "language" in data:
         lang = data["language"]
         if isinstance(lang, str) and _LANGUAGE_RE.match(lang.strip()):
             out["language"] = lang.strip()
         else:
-            errors["language"] = ['Use a language code such as "en", "fr" or "pt-BR".']
+            errors["language"] = [_('Use a language code such as "en", "fr" or "pt-BR".')]
     if "price_cents" in data:
         price = data["price_cents"]
         if isinstance(price, bool) or not isinstance(price, int):
-            errors["price_cents"] = ["Must be a whole number of cents."]
+            errors["price_cents"] = [_("Must be a whole number of cents.")]
         elif not 0 <= price <= PRICE_MAX:
-            errors["price_cents"] = [f"Must be between 0 (free) and {PRICE_MAX}."]
+            errors["price_cents"] = [_("Must be between 0 (free) and %(max)d.", max=PRICE_MAX)]
         else:
             out["price_cents"] = price
     if "category_id" in data:
@@ -193,14 +197,17 @@ def clean_course_fields(data: dict[str, Any]) -> dict[str, Any]:
         if cat in (None, "", 0):
             out["category_id"] = None
         elif isinstance(cat, bool) or not isinstance(cat, int):
-            errors["category_id"] = ["Choose a category from the list."]
+            errors["category_id"] = [_("Choose a category from the list.")]
         elif db.session.get(Category, cat) is None:
-            errors["category_id"] = ["This category does not exist."]
+            errors["category_id"] = [_("This category does not exist.")]
         else:
             out["category_id"] = cat
     if errors:
         raise CatalogError(
-            "Some of the values are not valid.", code="validation_error", status=422, fields=errors
+            _("Some of the values are not valid."),
+            code="validation_error",
+            status=422,
+            fields=errors,
         )
     return out
 
@@ -209,7 +216,7 @@ def create_course(owner: User, data: dict[str, Any]) -> Course:
     """Create a draft course owned (and taught) by `owner`."""
     if not owner.is_instructor:
         raise CatalogError(
-            "Only instructors can create courses. Apply to become an instructor first.",
+            _("Only instructors can create courses. Apply to become an instructor first."),
             code="forbidden",
             status=403,
         )
@@ -230,11 +237,11 @@ def create_course(owner: User, data: dict[str, Any]) -> Course:
 def update_course(course: Course, data: dict[str, Any]) -> Course:
     """Change the editable fields present in `data` (and the slug, if given)."""
     if course.is_deleted:
-        raise CatalogError("This course is deleted.", code="deleted", status=409)
+        raise CatalogError(_("This course is deleted."), code="deleted", status=409)
     fields = clean_course_fields({k: v for k, v in data.items() if k in EDITABLE_FIELDS})
     if "slug" in data and data["slug"] is not None:
         if not isinstance(data["slug"], str):
-            raise _invalid("slug", "Must be text.")
+            raise _invalid("slug", _("Must be text."))
         change_slug(course, data["slug"])
     for key, value in fields.items():
         setattr(course, key, value)
@@ -263,17 +270,17 @@ def set_course_rating(course_id: int, average: float, count: int) -> None:
 def submit_for_review(course: Course, by: User) -> None:
     """Draft -> pending: ask the admins to publish the course."""
     if course.is_deleted:
-        raise CatalogError("This course is deleted.", code="deleted", status=409)
+        raise CatalogError(_("This course is deleted."), code="deleted", status=409)
     if course.status == "pending":
         raise CatalogError(
-            "This course is already waiting for review.", code="already_pending", status=409
+            _("This course is already waiting for review."), code="already_pending", status=409
         )
     if course.status == "published":
         raise CatalogError(
-            "This course is already published.", code="already_published", status=409
+            _("This course is already published."), code="already_published", status=409
         )
     if not course.description_md.strip():
-        raise _invalid("description_md", "Add a description before submitting for review.")
+        raise _invalid("description_md", _("Add a description before submitting for review."))
     course.status = "pending"
     course.submitted_at = utcnow()
     db.session.flush()
@@ -284,10 +291,12 @@ def submit_for_review(course: Course, by: User) -> None:
 def approve(course: Course, by: User) -> None:
     """Pending (or draft, for an admin publishing directly) -> published."""
     if course.is_deleted:
-        raise CatalogError("This course is deleted; restore it first.", code="deleted", status=409)
+        raise CatalogError(
+            _("This course is deleted; restore it first."), code="deleted", status=409
+        )
     if course.status == "published":
         raise CatalogError(
-            "This course is already published.", code="already_published", status=409
+            _("This course is already published."), code="already_published", status=409
         )
     course.status = "published"
     course.review_feedback = None
@@ -301,12 +310,12 @@ def reject(course: Course, by: User, feedback: str) -> None:
     """Pending -> draft, with the reviewer's feedback shown to the instructors."""
     feedback = (feedback or "").strip() if isinstance(feedback, str) else ""
     if not feedback:
-        raise _invalid("feedback", "Tell the instructor what to change.")
+        raise _invalid("feedback", _("Tell the instructor what to change."))
     if len(feedback) > FEEDBACK_MAX:
-        raise _invalid("feedback", f"At most {FEEDBACK_MAX} characters.")
+        raise _invalid("feedback", _("At most %(num)d characters.", num=FEEDBACK_MAX))
     if course.status != "pending":
         raise CatalogError(
-            "Only courses waiting for review can be rejected.", code="not_pending", status=409
+            _("Only courses waiting for review can be rejected."), code="not_pending", status=409
         )
     course.status = "draft"
     course.review_feedback = feedback
@@ -318,7 +327,7 @@ def reject(course: Course, by: User, feedback: str) -> None:
 def unpublish(course: Course, by: User, reason: str = "") -> None:
     """Published -> draft (admins): hidden from the catalog, enrolments kept."""
     if course.status != "published":
-        raise CatalogError("This course is not published.", code="not_published", status=409)
+        raise CatalogError(_("This course is not published."), code="not_published", status=409)
     course.status = "draft"
     if isinstance(reason, str) and reason.strip():
         course.review_feedback = reason.strip()[:FEEDBACK_MAX]
@@ -338,7 +347,7 @@ def soft_delete(course: Course, by: User) -> None:
 def restore(course: Course, by: User) -> None:
     """Undo a soft delete; the course comes back as a draft for its instructors to check."""
     if not course.is_deleted:
-        raise CatalogError("This course is not deleted.", code="not_deleted", status=409)
+        raise CatalogError(_("This course is not deleted."), code="not_deleted", status=409)
     course.deleted_at = None
     if course.status == "published":
         course.status = "draft"
@@ -351,12 +360,12 @@ def restore(course: Course, by: User) -> None:
 
 def clean_category_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise _invalid("name", "Give the category a name.")
+        raise _invalid("name", _("Give the category a name."))
     name = " ".join(name.split())
     if len(name) > 80:
-        raise _invalid("name", "At most 80 characters.")
+        raise _invalid("name", _("At most %(num)d characters.", num=80))
     if not slugify(name):
-        raise _invalid("name", "Use at least one letter or digit.")
+        raise _invalid("name", _("Use at least one letter or digit."))
     return name
 
 
@@ -370,7 +379,7 @@ def create_category(name: Any) -> Category:
         )
     )
     if clash is not None:
-        raise _invalid("name", f'A category named "{clash.name}" already exists.')
+        raise _invalid("name", _('A category named "%(name)s" already exists.', name=clash.name))
     category = Category(name=name, slug=slug)
     db.session.add(category)
     db.session.flush()
@@ -388,7 +397,7 @@ def rename_category(category: Category, name: Any) -> None:
         )
     )
     if clash is not None:
-        raise _invalid("name", f'A category named "{clash.name}" already exists.')
+        raise _invalid("name", _('A category named "%(name)s" already exists.', name=clash.name))
     category.name, category.slug = name, slug
     db.session.flush()
 
@@ -469,14 +478,18 @@ def enroll(user: User, course: Course, *, via: str = "web") -> tuple[Enrollment,
     which then calls this with via="payment".
     """
     if not course.is_published:
-        raise CatalogError("This course is not open for enrolment.", code="not_found", status=404)
+        raise CatalogError(
+            _("This course is not open for enrolment."), code="not_found", status=404
+        )
     existing = get_enrollment(user.id, course.id)
     if existing is not None and existing.is_active:
         return existing, False
     if not course.is_free and via != "payment":
         raise CatalogError(
-            "This is a paid course, and this school does not take payments online yet. "
-            "Ask the school how to join it.",
+            _(
+                "This is a paid course, and this school does not take payments online yet. "
+                "Ask the school how to join it."
+            ),
             code="payment_required",
             status=402,
         )
@@ -550,7 +563,7 @@ def issue_certificate(enrollment: Enrollment) -> Certificate:
     if enrollment.certificate is not None:
         return enrollment.certificate
     if not enrollment.is_completed:
-        raise CatalogError("The course is not completed yet.", code="not_completed", status=409)
+        raise CatalogError(_("The course is not completed yet."), code="not_completed", status=409)
     certificate = Certificate(
         enrollment=enrollment, code=new_certificate_code(), issued_at=utcnow()
     )
@@ -570,7 +583,9 @@ def set_course_progress(
     """
     enrollment = get_enrollment(user_id, course_id)
     if enrollment is None:
-        raise CatalogError("You are not enrolled in this course.", code="not_enrolled", status=403)
+        raise CatalogError(
+            _("You are not enrolled in this course."), code="not_enrolled", status=403
+        )
     percent = max(0, min(100, int(percent)))
     now = utcnow()
     if last_lesson_id is not None:

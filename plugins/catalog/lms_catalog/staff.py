@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from lms.extensions import db
+from lms.i18n import _
 from lms.models import User
 from lms_catalog.models import Course, CourseInstructor, CourseStaffChange
 from lms_catalog.roles import (
@@ -33,24 +34,33 @@ def _refuse(message: str) -> CatalogError:
 
 def _require_manager(course: Course, actor: Any) -> None:
     if not course_permission(actor, course, "manage_staff"):
-        raise _refuse("Only the course's owner or an admin can change its staff.")
+        raise _refuse(_("Only the course's owner or an admin can change its staff."))
 
 
 def _check_role(role: str) -> str:
     if role not in STAFF_ROLES:
-        message = f"Choose {INSTRUCTOR!r} or {ASSISTANT!r}."
+        message = _(
+            "Choose %(instructor)s or %(assistant)s.",
+            instructor=repr(INSTRUCTOR),
+            assistant=repr(ASSISTANT),
+        )
         raise CatalogError.invalid("role", message)
     return role
 
 
 def _check_can_hold(user: User, role: str) -> None:
     if not user.is_active:
-        raise CatalogError.invalid("user", f"{user.display_name}'s account is not active.")
+        raise CatalogError.invalid(
+            "user", _("%(name)s's account is not active.", name=user.display_name)
+        )
     if role == INSTRUCTOR and not user.is_instructor:
         raise CatalogError.invalid(
             "role",
-            f"{user.display_name} is not an instructor on this site; add them as a "
-            "teaching assistant, or approve their instructor application first.",
+            _(
+                "%(name)s is not an instructor on this site; add them as a teaching assistant, "
+                "or approve their instructor application first.",
+                name=user.display_name,
+            ),
         )
 
 
@@ -58,7 +68,9 @@ def _link(course: Course, user_id: int) -> CourseInstructor:
     for link in course.instructor_links:
         if link.user_id == user_id:
             return link
-    raise CatalogError("That person is not on this course's staff.", code="not_found", status=404)
+    raise CatalogError(
+        _("That person is not on this course's staff."), code="not_found", status=404
+    )
 
 
 def _record(
@@ -87,7 +99,9 @@ def add_staff(course: Course, actor: Any, user: User, role: str = INSTRUCTOR) ->
     _check_role(role)
     if user.id in course.instructor_ids:
         raise CatalogError(
-            f"{user.display_name} is already on this course's staff.", code="conflict", status=409
+            _("%(name)s is already on this course's staff.", name=user.display_name),
+            code="conflict",
+            status=409,
         )
     _check_can_hold(user, role)
     position = max((link.position for link in course.instructor_links), default=-1) + 1
@@ -106,7 +120,7 @@ def remove_staff(course: Course, actor: Any, user_id: int) -> None:
         _require_manager(course, actor)
     if user_id == course.owner_id:
         raise CatalogError(
-            "The owner cannot be removed from the course; transfer ownership first.",
+            _("The owner cannot be removed from the course; transfer ownership first."),
             code="conflict",
             status=409,
         )
@@ -123,7 +137,7 @@ def set_staff_role(course: Course, actor: Any, user_id: int, role: str) -> Cours
     link = _link(course, user_id)
     if user_id == course.owner_id:
         raise CatalogError(
-            "The owner's role cannot change; transfer ownership first.",
+            _("The owner's role cannot change; transfer ownership first."),
             code="conflict",
             status=409,
         )
@@ -144,7 +158,9 @@ def transfer_ownership(course: Course, actor: Any, new_owner: User) -> None:
     """
     _require_manager(course, actor)
     if new_owner.id == course.owner_id:
-        raise CatalogError.invalid("user_id", f"{new_owner.display_name} already owns this course.")
+        raise CatalogError.invalid(
+            "user_id", _("%(name)s already owns this course.", name=new_owner.display_name)
+        )
     _check_can_hold(new_owner, INSTRUCTOR)
     former = course.owner_id
     links = {link.user_id: link for link in course.instructor_links}
@@ -165,4 +181,6 @@ def transfer_ownership(course: Course, actor: Any, new_owner: User) -> None:
 
 
 def role_label(role: str) -> str:
-    return ROLE_LABELS.get(role, role)
+    """Return the role as people read it in the current language."""
+    label = ROLE_LABELS.get(role)
+    return str(label) if label is not None else role

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Iterator
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+from babel.lists import format_list
 from flask import (
     Blueprint,
     Response,
@@ -27,12 +30,13 @@ from werkzeug.routing import BuildError
 
 from lms.actions import attempt
 from lms.extensions import db
+from lms.i18n import _, current_language
 from lms.pagination import page_number
 from lms.permissions import ensure_can, login_required, role_required
 from lms.state import lms_state
 from lms_catalog import services, staff
 from lms_catalog.forms import LANGUAGES, CourseEditForm, CourseForm
-from lms_catalog.models import Course, CourseInstructor, Enrollment
+from lms_catalog.models import Course, CourseInstructor, Enrollment, level_label, status_label
 from lms_catalog.roles import INSTRUCTOR
 from lms_catalog.search import (
     SORTS,
@@ -87,6 +91,11 @@ def template_globals() -> dict[str, Any]:
         return plain_text(text, limit)
 
     return {
+        "catalog_level": level_label,
+        "catalog_status": status_label,
+        "catalog_names": names_list,
+        "catalog_isolate": isolate,
+        "catalog_language": language_label,
         "catalog_markdown": render_markdown,
         "catalog_excerpt": plain_excerpt,
         "catalog_thumbnail": thumbnail_url,
@@ -94,6 +103,43 @@ def template_globals() -> dict[str, Any]:
         "catalog_login_url": login_url,
         "catalog_staff": course_staff,
     }
+
+
+def isolate(text: str) -> str:
+    """`text` between Unicode isolates: <bdi> for plain text (a confirm dialog, a title)."""
+    return f"\u2068{text}\u2069"
+
+
+_NAME_WRAPPERS = {
+    "strong": Markup("<strong><bdi>{0}</bdi></strong>"),
+    "span": Markup("<span><bdi>{0}</bdi></span>"),
+}
+
+
+def names_list(names: list[str], tag: str = "strong") -> Markup:
+    """People's names as the page's language lists them ("A, B and C"), each isolated.
+
+    <bdi> keeps a Latin name in an Arabic sentence (and the reverse) in its own order.
+    """
+    wrapper = _NAME_WRAPPERS.get(tag, _NAME_WRAPPERS["strong"])
+    marked = [str(wrapper.format(name)) for name in names]
+    if not marked:
+        return Markup("")
+    return Markup(format_list(marked, locale=current_language()))  # noqa: S704 - parts escaped
+
+
+def language_label(code: str) -> str:
+    """Return the name of a course's language in the page's language ("fr" -> "French")."""
+    return _language_label(code, current_language())
+
+
+@functools.lru_cache(maxsize=1024)
+def _language_label(code: str, reader: str) -> str:
+    try:
+        name = Locale.parse(code, sep="-").get_display_name(reader)
+    except (ValueError, TypeError, UnknownLocaleError):  # not a code Babel knows: show it as stored
+        return code
+    return name[:1].upper() + name[1:] if name else code
 
 
 def course_staff(course: Course) -> list[dict[str, Any]]:
@@ -125,7 +171,7 @@ def catalog() -> str:
         query=query,
         categories=categories,
         sorts=SORTS,
-        languages=LANGUAGES,
+        course_languages=LANGUAGES,  # not "languages": the core menu's global
     )
 
 
@@ -218,9 +264,15 @@ def enroll(slug: str) -> Response:
         return redirect(target)
     db.session.commit()
     if created:
-        flash(f"You are enrolled in {course.title}. Start with the first lesson below.", "success")
+        flash(
+            _(
+                "You are enrolled in %(title)s. Start with the first lesson below.",
+                title=course.title,
+            ),
+            "success",
+        )
     else:
-        flash("You are already enrolled in this course.", "info")
+        flash(_("You are already enrolled in this course."), "info")
     return redirect(target + "#syllabus")
 
 
@@ -230,9 +282,12 @@ def unenroll(slug: str) -> Response:
     course = _course_or_404(slug)
     if services.unenroll(current_user, course):
         db.session.commit()
-        flash(f"You left {course.title}. Your progress is kept if you enrol again.", "success")
+        flash(
+            _("You left %(title)s. Your progress is kept if you enrol again.", title=course.title),
+            "success",
+        )
     else:
-        flash("You were not enrolled in this course.", "info")
+        flash(_("You were not enrolled in this course."), "info")
     return redirect(url_for("catalog.course", slug=course.slug))
 
 
@@ -370,7 +425,7 @@ def course_students_csv(slug: str) -> Response:
 
 
 def _category_choices() -> list[tuple[int, str]]:
-    return [(0, "— None —"), *((c.id, c.name) for c in services.list_categories())]
+    return [(0, _("— None —")), *((c.id, c.name) for c in services.list_categories())]
 
 
 def _apply_thumbnail(form: CourseForm, course: Course) -> bool:
@@ -411,7 +466,7 @@ def new_course() -> Any:
         else:
             if _apply_thumbnail(form, course):
                 db.session.commit()
-                flash("Your course is saved as a draft. Add lessons, then submit it.", "success")
+                flash(_("Your course is saved as a draft. Add lessons, then submit it."), "success")
                 return redirect(url_for("catalog.edit_course", slug=course.slug))
             db.session.rollback()
     return render_template("catalog/edit.html", form=form, course=None), (
@@ -438,7 +493,7 @@ def edit_course(slug: str) -> Any:
         else:
             if _apply_thumbnail(form, course):
                 db.session.commit()
-                flash("Your changes are saved.", "success")
+                flash(_("Your changes are saved."), "success")
                 return redirect(url_for("catalog.edit_course", slug=course.slug))
             db.session.rollback()
             course = _course_or_404(slug, "edit")
@@ -453,7 +508,7 @@ def submit_course(slug: str) -> Response:
     course = _course_or_404(slug, "edit")
     attempt(
         lambda: services.submit_for_review(course, current_user),
-        "Sent for review. An admin will publish it or send you feedback.",
+        _("Sent for review. An admin will publish it or send you feedback."),
     )
     return redirect(url_for("catalog.edit_course", slug=course.slug))
 
@@ -464,7 +519,13 @@ def delete_course(slug: str) -> Response:
     course = _course_or_404(slug, "edit")
     services.soft_delete(course, current_user)
     db.session.commit()
-    flash(f"{course.title} is deleted. An admin can restore it if this was a mistake.", "success")
+    flash(
+        _(
+            "%(title)s is deleted. An admin can restore it if this was a mistake.",
+            title=course.title,
+        ),
+        "success",
+    )
     return redirect(url_for("catalog.teach"))
 
 
@@ -491,11 +552,11 @@ def add_instructor(slug: str) -> Response:
     role = request.form.get("role", INSTRUCTOR)
     user = _user_by_email(request.form.get("email") or "")
     if user is None:
-        flash("No account has that e-mail address.", "error")
+        flash(_("No account has that e-mail address."), "error")
     else:
         attempt(
             lambda: staff.add_staff(course, current_user, user, role),
-            f"{user.display_name} joined this course's staff.",
+            _("%(name)s joined this course's staff.", name=user.display_name),
         )
     return _back_to_staff(course)
 
@@ -511,9 +572,9 @@ def remove_instructor(slug: str, user_id: int) -> Response:
         ensure_can(course, "manage_staff")
     attempt(
         lambda: staff.remove_staff(course, current_user, user_id),
-        "You left this course's staff."
+        _("You left this course's staff.")
         if user_id == current_user.id
-        else "The person was removed from this course's staff.",
+        else _("The person was removed from this course's staff."),
     )
     if not course.can_view(current_user):
         return redirect(url_for("catalog.teach"))
@@ -529,7 +590,7 @@ def change_staff_role(slug: str, user_id: int) -> Response:
     role = request.form.get("role", "")
     attempt(
         lambda: staff.set_staff_role(course, current_user, user_id, role),
-        f"Their role is now: {staff.role_label(role).lower()}.",
+        _("Their role is now: %(role)s.", role=staff.role_label(role).lower()),
     )
     return _back_to_staff(course)
 
@@ -543,10 +604,10 @@ def transfer_ownership(slug: str) -> Response:
     raw = request.form.get("user_id", "")
     new_owner = db.session.get(User, int(raw)) if raw.isdigit() and len(raw) < 19 else None
     if new_owner is None:
-        flash("Choose the instructor who will own the course.", "error")
+        flash(_("Choose the instructor who will own the course."), "error")
     else:
         attempt(
             lambda: staff.transfer_ownership(course, current_user, new_owner),
-            f"{new_owner.display_name} now owns this course.",
+            _("%(name)s now owns this course.", name=new_owner.display_name),
         )
     return _back_to_staff(course)
