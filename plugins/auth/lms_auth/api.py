@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from lms.api import ApiBlueprint, ApiError, page_of, page_schema, require_user
 from lms.extensions import db
+from lms.i18n import _
 from lms.models import User
 from lms.permissions import login_required, permission_required
 from lms_auth import limits, rules, services
@@ -47,7 +48,7 @@ def _raise(exc: AuthError) -> None:
 
 def _login_token(user: User) -> dict[str, Any]:
     raw, row = services.issue_api_token(
-        user, "API sign-in", days=current_app.config["AUTH_API_TOKEN_DAYS"]
+        user, _("API sign-in"), days=current_app.config["AUTH_API_TOKEN_DAYS"]
     )
     return {"token": raw, "token_type": "Bearer", "expires_at": row.expires_at, "user": user}
 
@@ -107,12 +108,12 @@ def login(args: dict[str, Any]) -> dict[str, Any]:
         if result.reason == "wrong":
             limits.count_this_request()
             raise ApiError(
-                401, "The login or the password is not right.", code="invalid_credentials"
+                401, _("The login or the password is not right."), code="invalid_credentials"
             )
         message = (
-            "This account has been suspended."
+            _("This account has been suspended.")
             if result.reason == "banned"
-            else "This account has been deactivated."
+            else _("This account has been deactivated.")
         )
         raise ApiError(403, message, code=f"account_{result.reason}")
     body = _login_token(result.user)
@@ -136,7 +137,7 @@ def logout() -> dict[str, str]:
     else:
         services.web_logout(user)
     db.session.commit()
-    return {"message": "Signed out."}
+    return {"message": _("Signed out.")}
 
 
 @blp.route("/auth/logout-everywhere", methods=["POST"])
@@ -145,7 +146,7 @@ def logout_everywhere() -> dict[str, str]:
     """End every browser session of the account and revoke all its API tokens."""
     services.sign_out_everywhere(require_user())
     db.session.commit()
-    return {"message": "Signed out on every device; every API token is revoked."}
+    return {"message": _("Signed out on every device; every API token is revoked.")}
 
 
 @blp.route("/auth/me", methods=["GET"])
@@ -166,7 +167,7 @@ def refresh() -> dict[str, Any]:
     limits.count_this_request()
     row = _current_token_row()
     if row is None:
-        raise ApiError(400, "Refresh needs a bearer token.", code="token_required")
+        raise ApiError(400, _("Refresh needs a bearer token."), code="token_required")
     services.revoke_api_token(row)
     body = _login_token(user)
     db.session.commit()
@@ -184,7 +185,7 @@ def forgot_password(args: dict[str, Any]) -> dict[str, str]:
     limits.count_this_request()
     services.request_password_reset(rules.normalise_email(args["email"]))
     db.session.commit()
-    return {"message": "If an account uses that address, a reset link is on its way."}
+    return {"message": _("If an account uses that address, a reset link is on its way.")}
 
 
 @blp.route("/auth/password/reset", methods=["POST"])
@@ -201,7 +202,7 @@ def reset_password(args: dict[str, Any]) -> dict[str, str]:
             limits.count_this_request()
         _raise(exc)
     db.session.commit()
-    return {"message": "Password changed. Every session and API token was signed out."}
+    return {"message": _("Password changed. Every session and API token was signed out.")}
 
 
 @blp.route("/auth/password/change", methods=["POST"])
@@ -234,9 +235,9 @@ def verify_email(args: dict[str, Any]) -> dict[str, Any]:
         db.session.rollback()
         raise ApiError(
             400,
-            "This verification link is invalid, expired or already used.",
+            _("This verification link is invalid, expired or already used."),
             code="invalid_token",
-            fields={"token": ["Invalid, expired or already used."]},
+            fields={"token": [_("Invalid, expired or already used.")]},
         )
     db.session.commit()
     return {"user": user}
@@ -258,11 +259,17 @@ def get_me() -> Any:
 @blp.arguments(ProfilePatchSchema)
 @blp.response(200, UserSchema)
 def patch_me(args: dict[str, Any]) -> Any:
-    """Change profile fields (username, name, bio, country, links); omitted ones stay."""
+    """Change profile fields (username, name, bio, country, links, language, time zone).
+
+    Omitted fields stay as they are; null (or "") for `language` or `timezone`
+    means the browser's language and the school's time zone.
+    """
     user = require_user()
     if not args:
         raise ApiError(
-            422, "Send a JSON object with at least one field to change.", code="validation_error"
+            422,
+            _("Send a JSON object with at least one field to change."),
+            code="validation_error",
         )
     changes: dict[str, Any] = {}
     if "username" in args:
@@ -275,6 +282,10 @@ def patch_me(args: dict[str, Any]) -> Any:
         changes["country"] = rules.clean_country(args["country"])
     if "links" in args:
         changes["links"] = rules.clean_links(args["links"])
+    if "language" in args:
+        changes["language"] = rules.clean_language(args["language"])
+    if "timezone" in args:
+        changes["timezone"] = rules.clean_timezone(args["timezone"])
     try:
         services.update_profile(user, changes)
     except AuthError as exc:
@@ -290,7 +301,7 @@ def get_user(user_id: int) -> Any:
     require_user()
     user = services.get_user(user_id)
     if user is None or not user.is_active:
-        raise ApiError(404, "No such user.")
+        raise ApiError(404, _("No such user."))
     return user
 
 
@@ -352,7 +363,7 @@ def _decide(application_id: int, approve: bool, note: str) -> Any:
     admin = require_user()  # views are @reviewers_only
     application = services.get_application(application_id)
     if application is None:
-        raise ApiError(404, "No such application.")
+        raise ApiError(404, _("No such application."))
     try:
         services.decide_application(application, admin, approve=approve, note=note)
     except AuthError as exc:

@@ -1,4 +1,11 @@
-"""ISO 3166-1 alpha-2 country codes and English names, for the profile's country."""
+"""ISO 3166-1 alpha-2 country codes and English names, for the profile's country.
+
+People see the names in their language: Babel's (CLDR) names for the page's locale.
+"""
+
+from babel import Locale
+
+from lms.i18n import current_language
 
 _DATA = """
 AD Andorra;AE United Arab Emirates;AF Afghanistan;AG Antigua and Barbuda;AL Albania;AM Armenia;
@@ -37,6 +44,12 @@ COUNTRIES: dict[str, str] = dict(
 )
 
 
+def country_name(code: str) -> str:
+    """The country's name in the current language (English if CLDR has none)."""
+    return Locale.parse(current_language()).territories.get(code) or COUNTRIES[code]
+
+
 def country_choices() -> list[tuple[str, str]]:
-    """Choices for a select, sorted by name, with an empty first choice."""
-    return [("", "—")] + sorted(COUNTRIES.items(), key=lambda kv: kv[1])
+    """Choices for a select, sorted by name in the current language, with an empty first choice."""
+    names = [(code, country_name(code)) for code in COUNTRIES]
+    return [("", "—")] + sorted(names, key=lambda kv: kv[1].casefold())

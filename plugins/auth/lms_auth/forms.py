@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
+from lms.i18n import LANGUAGES, _, _l, language_name
 from lms_auth import rules
 from lms_auth.countries import country_choices
 
@@ -32,7 +33,7 @@ class CleanForm(FlaskForm):
             if isinstance(data, str) and rules.has_control_chars(
                 data, allow_newlines=isinstance(field, TextAreaField)
             ):
-                field.errors = [*field.errors, "This contains characters that are not allowed."]
+                field.errors = [*field.errors, _("This contains characters that are not allowed.")]
                 ok = False
         return ok
 
@@ -63,16 +64,16 @@ def _password_rule(email_field: str | None) -> Any:
 
 class RegisterForm(CleanForm):
     email = EmailField(
-        "E-mail", validators=[DataRequired(), Length(max=254), _rule(rules.normalise_email)]
+        _l("E-mail"), validators=[DataRequired(), Length(max=254), _rule(rules.normalise_email)]
     )
     username = StringField(
-        "Username",
+        _l("Username"),
         validators=[DataRequired(), Length(max=40), _rule(rules.normalise_username)],
-        description="3 to 40 letters, digits, '.', '_' or '-'. Others see it.",
+        description=_l("3 to 40 letters, digits, '.', '_' or '-'. Others see it."),
     )
-    name = StringField("Your name", validators=[Optional(), Length(max=rules.MAX_NAME_LENGTH)])
+    name = StringField(_l("Your name"), validators=[Optional(), Length(max=rules.MAX_NAME_LENGTH)])
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[
             DataRequired(),
             Length(max=rules.MAX_PASSWORD_LENGTH),
@@ -80,15 +81,18 @@ class RegisterForm(CleanForm):
         ],
     )
     confirm = PasswordField(
-        "Repeat the password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+        _l("Repeat the password"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("The passwords do not match.")),
+        ],
     )
 
 
 class LoginForm(CleanForm):
-    login = StringField("E-mail or username", validators=[DataRequired(), Length(max=254)])
+    login = StringField(_l("E-mail or username"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(max=rules.MAX_PASSWORD_LENGTH)]
+        _l("Password"), validators=[DataRequired(), Length(max=rules.MAX_PASSWORD_LENGTH)]
     )
 
 
@@ -98,31 +102,34 @@ class ConfirmForm(CleanForm):
 
 class ForgotForm(CleanForm):
     email = EmailField(
-        "E-mail", validators=[DataRequired(), Length(max=254), _rule(rules.normalise_email)]
+        _l("E-mail"), validators=[DataRequired(), Length(max=254), _rule(rules.normalise_email)]
     )
 
 
 class ResetForm(CleanForm):
     password = PasswordField(
-        "New password", validators=[DataRequired(), Length(max=rules.MAX_PASSWORD_LENGTH)]
+        _l("New password"), validators=[DataRequired(), Length(max=rules.MAX_PASSWORD_LENGTH)]
     )
     confirm = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("The passwords do not match.")),
+        ],
     )
 
 
 class ChangePasswordForm(CleanForm):
     current_password = PasswordField(
-        "Current password", validators=[Optional(), Length(max=rules.MAX_PASSWORD_LENGTH)]
+        _l("Current password"), validators=[Optional(), Length(max=rules.MAX_PASSWORD_LENGTH)]
     )
     password = ResetForm.password
     confirm = ResetForm.confirm
 
 
-# As each service spells its own name.
+# As each service spells its own name (brand names stay as they are).
 LINK_LABELS = {
-    "website": "Website",
+    "website": _l("Website"),
     "github": "GitHub",
     "linkedin": "LinkedIn",
     "x": "X",
@@ -133,7 +140,7 @@ LINK_LABELS = {
 def _link_fields() -> dict[str, URLField]:
     return {
         f"link_{kind}": URLField(
-            f"{LINK_LABELS[kind]} link",
+            _l("%(site)s link", site=LINK_LABELS[kind]),
             validators=[Optional(), Length(max=rules.MAX_LINK_LENGTH), _rule(rules.clean_link)],
         )
         for kind in rules.LINK_KINDS
@@ -152,19 +159,33 @@ class LinksMixin:
                 field.data = links.get(kind, "")
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """The site's languages, each in its own name, after "the browser's language" (None)."""
+    return [("", _("Browser's language"))] + [(code, language_name(code)) for code in LANGUAGES]
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    """IANA zones after "the school's time zone" (None)."""
+    return [("", _("School's time zone"))] + [(zone, zone) for zone in rules.time_zones()]
+
+
 ProfileFormBase = type(
     "ProfileFormBase",
     (CleanForm,),
     {
         "username": StringField(
-            "Username",
+            _l("Username"),
             validators=[DataRequired(), Length(max=40), _rule(rules.normalise_username)],
         ),
-        "name": StringField("Name", validators=[Optional(), Length(max=rules.MAX_NAME_LENGTH)]),
+        "name": StringField(_l("Name"), validators=[Optional(), Length(max=rules.MAX_NAME_LENGTH)]),
         "bio": TextAreaField(
-            "About you", validators=[Optional(), Length(max=rules.MAX_BIO_LENGTH)]
+            _l("About you"), validators=[Optional(), Length(max=rules.MAX_BIO_LENGTH)]
         ),
-        "country": SelectField("Country", choices=country_choices(), validate_choice=True),
+        "country": SelectField(_l("Country"), choices=country_choices, validate_choice=True),
+        # Checked by rules.clean_language / clean_timezone in the view: a post without
+        # them (an older page, a script) leaves the stored choice as it is.
+        "language": SelectField(_l("Language"), choices=language_choices, validate_choice=False),
+        "timezone": SelectField(_l("Time zone"), choices=timezone_choices, validate_choice=False),
         **_link_fields(),
     },
 )
@@ -176,27 +197,29 @@ class ProfileForm(ProfileFormBase, LinksMixin):  # type: ignore[misc, valid-type
 
 class AvatarForm(CleanForm):
     avatar = FileField(
-        "Picture",
+        _l("Picture"),
         validators=[
-            DataRequired(message="Choose a picture to upload."),
-            FileAllowed(["png", "jpg", "jpeg", "gif", "webp"], "Upload a PNG, JPEG, GIF or WebP."),
+            DataRequired(message=_l("Choose a picture to upload.")),
+            FileAllowed(
+                ["png", "jpg", "jpeg", "gif", "webp"], _l("Upload a PNG, JPEG, GIF or WebP.")
+            ),
         ],
     )
 
 
 class TokenForm(CleanForm):
     name = StringField(
-        "Token name",
+        _l("Token name"),
         validators=[DataRequired(), Length(max=100)],
-        description="What it is for, e.g. 'grading script'.",
+        description=_l("What it is for, e.g. 'grading script'."),
     )
 
 
 class DeactivateForm(CleanForm):
-    password = PasswordField("Your password", validators=[Optional(), Length(max=256)])
+    password = PasswordField(_l("Your password"), validators=[Optional(), Length(max=256)])
     confirm = BooleanField(
-        "I understand that I will no longer be able to sign in",
-        validators=[DataRequired(message="Tick the box to confirm.")],
+        _l("I understand that I will no longer be able to sign in"),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
     )
 
 
@@ -205,7 +228,7 @@ ApplicationFormBase = type(
     (CleanForm,),
     {
         "bio": TextAreaField(
-            "About you as a teacher",
+            _l("About you as a teacher"),
             validators=[DataRequired(), Length(max=rules.MAX_BIO_LENGTH)],
         ),
         **_link_fields(),
@@ -219,5 +242,5 @@ class ApplicationForm(ApplicationFormBase, LinksMixin):  # type: ignore[misc, va
 
 class DecisionForm(CleanForm):
     note = TextAreaField(
-        "Note to the applicant", validators=[Optional(), Length(max=rules.MAX_NOTE_LENGTH)]
+        _l("Note to the applicant"), validators=[Optional(), Length(max=rules.MAX_NOTE_LENGTH)]
     )

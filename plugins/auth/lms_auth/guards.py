@@ -9,11 +9,12 @@ from typing import Any, TypeVar
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
+from lms.i18n import _l
 from lms.permissions import login_required, wants_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-UNVERIFIED_MESSAGE = "Confirm your e-mail address first: use the link we sent you."
+UNVERIFIED_MESSAGE = _l("Confirm your e-mail address first: use the link we sent you.")
 
 
 def has_verified_email(user: Any) -> bool:
@@ -34,13 +35,14 @@ def verified_email_required(view: F) -> F:
     @login_required
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not has_verified_email(current_user):
+            message = str(UNVERIFIED_MESSAGE)  # in the language of this request
             if wants_json():
                 from lms.api import ApiError
 
-                raise ApiError(403, UNVERIFIED_MESSAGE, code="email_not_verified")
+                raise ApiError(403, message, code="email_not_verified")
             if request.method == "GET":
-                abort(403, UNVERIFIED_MESSAGE)
-            flash(UNVERIFIED_MESSAGE, "error")
+                abort(403, message)
+            flash(message, "error")
             return redirect(request.referrer or url_for("core.home"))
         return view(*args, **kwargs)
 

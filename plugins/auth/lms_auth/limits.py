@@ -19,6 +19,7 @@ from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 
 from lms.extensions import limiter
+from lms.i18n import _
 from lms.urls import external_url
 from lms_auth import devices
 
@@ -84,9 +85,10 @@ def login_device_key() -> str:
 
 
 def _throttled_message() -> str:
-    return (
+    return _(
         "Too many failed sign-ins. Wait a few minutes and try again, or choose a new "
-        f"password: {external_url('auth.forgot_password')}"
+        "password: %(url)s",
+        url=external_url("auth.forgot_password"),
     )
 
 

@@ -29,6 +29,7 @@ from werkzeug.wrappers import Response
 
 from lms.actions import attempt
 from lms.extensions import db
+from lms.i18n import _
 from lms.models import User, utcnow
 from lms.nav import landing_url
 from lms.urls import safe_next
@@ -160,7 +161,10 @@ def link_identity(user: User, provider: str, profile: ProviderProfile) -> AuthId
     title = provider_title(provider)
     if existing is not None and existing.user_id != user.id:
         raise AuthError(
-            f"That {title} account is already connected to another account here.",
+            _(
+                "That %(provider)s account is already connected to another account here.",
+                provider=title,
+            ),
             code="identity_taken",
             status=409,
         )
@@ -172,7 +176,10 @@ def link_identity(user: User, provider: str, profile: ProviderProfile) -> AuthId
         )
         if other is not None:
             raise AuthError(
-                f"Another {title} account is connected; disconnect it first.",
+                _(
+                    "Another %(provider)s account is connected; disconnect it first.",
+                    provider=title,
+                ),
                 code="provider_taken",
                 status=409,
             )
@@ -193,7 +200,9 @@ def unlink(user: User, provider: str) -> None:
     )
     if identity is None:
         raise AuthError(
-            f"{provider_title(provider)} is not connected.", code="not_found", status=404
+            _("%(provider)s is not connected.", provider=provider_title(provider)),
+            code="not_found",
+            status=404,
         )
     others = db.session.scalar(
         select(db.func.count())
@@ -202,7 +211,7 @@ def unlink(user: User, provider: str) -> None:
     )
     if not user.password_hash and not others:
         raise AuthError(
-            "This is your only way to sign in. Set a password first, then disconnect it.",
+            _("This is your only way to sign in. Set a password first, then disconnect it."),
             code="last_login_method",
         )
     db.session.delete(identity)
@@ -230,7 +239,7 @@ def complete_sign_in(provider: str, profile: ProviderProfile) -> Response:
     if current_user.is_authenticated:
         attempt(
             lambda: link_identity(current_user._get_current_object(), provider, profile),  # type: ignore[attr-defined]
-            f"{title} is now connected to your account.",
+            _("%(provider)s is now connected to your account.", provider=title),
         )
         return redirect(url_for("auth.connections"))
 
@@ -246,17 +255,24 @@ def complete_sign_in(provider: str, profile: ProviderProfile) -> Response:
             )
             db.session.commit()
             flash(
-                f"An account with the address {email} already exists, and {title} has not "
-                "verified that address. Sign in with your password, then connect "
-                f"{title} from your profile.",
+                _(
+                    "An account with the address %(email)s already exists, and %(provider)s "
+                    "has not verified that address. Sign in with your password, then connect "
+                    "%(provider)s from your profile.",
+                    email=email,
+                    provider=title,
+                ),
                 "error",
             )
             return redirect(url_for("auth.login"))
         if user is None:
             if email is None:
                 flash(
-                    f"{title} did not share an e-mail address with us, so we cannot create "
-                    "an account. Register with your e-mail instead.",
+                    _(
+                        "%(provider)s did not share an e-mail address with us, so we cannot "
+                        "create an account. Register with your e-mail instead.",
+                        provider=title,
+                    ),
                     "error",
                 )
                 return redirect(url_for("auth.register"))
@@ -277,13 +293,20 @@ def complete_sign_in(provider: str, profile: ProviderProfile) -> Response:
     if not user.is_active:
         services.record_attempt(user, login_label, via=provider, success=False, reason="inactive")
         db.session.commit()
-        flash("This account has been deactivated or suspended and cannot sign in.", "error")
+        flash(_("This account has been deactivated or suspended and cannot sign in."), "error")
         return redirect(url_for("auth.login"))
     next_url = safe_next(session.get(_NEXT_KEY))
     services.mark_signed_in(user, login_label, via=provider)
     services.start_web_session(user)
     db.session.commit()
-    flash(f"Welcome, {user.display_name}. You are signed in with {title}.", "success")
+    flash(
+        _(
+            "Welcome, %(name)s. You are signed in with %(provider)s.",
+            name=user.display_name,
+            provider=title,
+        ),
+        "success",
+    )
     return redirect(next_url or landing_url(user))
 
 
@@ -292,7 +315,14 @@ def complete_sign_in(provider: str, profile: ProviderProfile) -> Response:
 
 def _fail(provider: str, why: str) -> Response:
     db.session.rollback()
-    flash(f"Signing in with {provider_title(provider)} did not work: {why}", "error")
+    flash(
+        _(
+            "Signing in with %(provider)s did not work: %(reason)s",
+            provider=provider_title(provider),
+            reason=why,
+        ),
+        "error",
+    )
     return redirect(url_for("auth.connections" if current_user.is_authenticated else "auth.login"))
 
 
@@ -303,12 +333,12 @@ def _provider_of(blueprint: Any) -> str:
 def _on_authorized(blueprint: Any, token: dict[str, Any] | None) -> Response:
     provider = _provider_of(blueprint)
     if not token:
-        return _fail(provider, "no access was granted.")
+        return _fail(provider, _("no access was granted."))
     try:
         profile = FETCHERS[provider](blueprint.session)
     except (requests.RequestException, ValueError, KeyError, TypeError):
         log.warning("could not read the %s profile", provider, exc_info=True)
-        return _fail(provider, "we could not read your account details. Try again later.")
+        return _fail(provider, _("we could not read your account details. Try again later."))
     try:
         return complete_sign_in(provider, profile)
     except AuthError as exc:
@@ -318,7 +348,7 @@ def _on_authorized(blueprint: Any, token: dict[str, Any] | None) -> Response:
 def _on_error(blueprint: Any, error: Any = None, **_kwargs: Any) -> Response:
     cancelled = error == "access_denied"
     return _fail(
-        _provider_of(blueprint), "you cancelled." if cancelled else "the provider refused."
+        _provider_of(blueprint), _("you cancelled.") if cancelled else _("the provider refused.")
     )
 
 
@@ -377,7 +407,7 @@ def make_blueprints() -> list[OAuth2ConsumerBlueprint]:
         def dance_failed(exc: Exception, provider: str = provider) -> Response:
             # Bad or replayed `state`, a refused code, an unreachable provider.
             log.warning("%s sign-in failed: %s", provider, exc)
-            return _fail(provider, "the sign-in could not be completed. Please try again.")
+            return _fail(provider, _("the sign-in could not be completed. Please try again."))
 
         bp.before_request(only_when_configured)
         for exc_class in (OAuth2Error, requests.RequestException, Warning):

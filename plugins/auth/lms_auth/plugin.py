@@ -8,6 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
+from lms.i18n import _l
 from lms.nav import NavItem, signed_in, signed_out
 from lms.plugins import Plugin
 from lms.settings import SettingSpec
@@ -33,11 +34,14 @@ class AuthPlugin(Plugin):
     and a log of sign-in attempts; instructor applications.
     """
 
+    #: The plugin's name for people (Plugin.label, the settings page's heading).
+    label = _l("Accounts")
+
     # Admins hold every permission; a school grants these to other roles with
     # `flask lms permissions grant ROLE PERMISSION` (lms.permissions.grant).
     permissions = {
-        "auth.review_applications": ("Approve or reject instructor applications", ()),
-        "auth.read_login_log": ("Read the sign-in log", ()),
+        "auth.review_applications": (_l("Approve or reject instructor applications"), ()),
+        "auth.read_login_log": (_l("Read the sign-in log"), ()),
     }
 
     default_settings = {
@@ -45,10 +49,12 @@ class AuthPlugin(Plugin):
             str,
             "",
             max_length=500,
-            label="Intranet e-mail domains",
-            description="Domains on special-use names (such as school.local or "
-            "staff.internal) that your school's addresses use; separate them with commas "
-            "or spaces. Other special-use addresses stay refused.",
+            label=_l("Intranet e-mail domains"),
+            description=_l(
+                "Domains on special-use names (such as school.local or "
+                "staff.internal) that your school's addresses use; separate them with commas "
+                "or spaces. Other special-use addresses stay refused."
+            ),
         ),
     }
     default_config = {
@@ -97,26 +103,26 @@ class AuthPlugin(Plugin):
     def get_nav_items(self, menu: str) -> list[NavItem]:
         if menu == "user":
             return [
-                NavItem("Sign in", "auth.login", order=80, visible=signed_out),
-                NavItem("Register", "auth.register", order=90, visible=signed_out),
-                NavItem("Profile", "auth.profile", order=80, visible=signed_in),
-                NavItem("Sign out", "auth.logout", order=95, visible=signed_in),
+                NavItem(_l("Sign in"), "auth.login", order=80, visible=signed_out),
+                NavItem(_l("Register"), "auth.register", order=90, visible=signed_out),
+                NavItem(_l("Profile"), "auth.profile", order=80, visible=signed_in),
+                NavItem(_l("Sign out"), "auth.logout", order=95, visible=signed_in),
             ]
         if menu == "admin":
             return [
                 NavItem(
-                    "Instructor applications",
+                    _l("Instructor applications"),
                     "auth.admin_applications",
                     permission="auth.review_applications",
-                    description="Students who asked to teach: approve or decline with a note.",
+                    description=_l("Students who asked to teach: approve or decline with a note."),
                     pending=_pending_applications,
                 ),
                 NavItem(
-                    "Sign-in log",
+                    _l("Sign-in log"),
                     "auth.admin_login_attempts",
                     order=90,
                     permission="auth.read_login_log",
-                    description="Recent sign-ins and failed attempts, by account and address.",
+                    description=_l("Recent sign-ins and failed attempts, by account and address."),
                 ),
             ]
         return []

@@ -7,8 +7,13 @@ import unicodedata
 from functools import cache
 from importlib.resources import files
 from urllib.parse import urlsplit
+from zoneinfo import available_timezones
 
+import pytz
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import format_number
+
+from lms.i18n import LANGUAGES, _, ngettext
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
@@ -50,25 +55,32 @@ def normalise_email(value: str) -> str:
     """Return the address in the form we store (lower case), or raise RuleError."""
     value = (value or "").strip()
     if not value:
-        raise RuleError("Enter your e-mail address.")
+        raise RuleError(_("Enter your e-mail address."))
     if len(value) > MAX_EMAIL_LENGTH:
-        raise RuleError(f"An e-mail address has at most {MAX_EMAIL_LENGTH} characters.")
+        raise RuleError(
+            ngettext(
+                "An e-mail address has at most %(limit)s character.",
+                "An e-mail address has at most %(limit)s characters.",
+                MAX_EMAIL_LENGTH,
+                limit=format_number(MAX_EMAIL_LENGTH),
+            )
+        )
     if has_control_chars(value):
-        raise RuleError("That e-mail address is not valid.")
+        raise RuleError(_("That e-mail address is not valid."))
     try:
         normalised = validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError:
         # Special-use names (.local, .internal...) are refused unless the school lists
         # its intranet domain; then only the globally-deliverable check is relaxed.
-        local, _, domain = value.rpartition("@")
+        local, _at, domain = value.rpartition("@")
         if not _on_intranet_domain(domain) or not INTRANET_DOMAIN_RE.match(domain):
-            raise RuleError("That e-mail address is not valid.") from None
+            raise RuleError(_("That e-mail address is not valid.")) from None
         try:
             # The library refuses special-use names whatever it is told: check the
             # mailbox part against an ordinary domain, the listed domain by pattern.
             checked = validate_email(f"{local}@intranet.example.org", check_deliverability=False)
         except EmailNotValidError:
-            raise RuleError("That e-mail address is not valid.") from None
+            raise RuleError(_("That e-mail address is not valid.")) from None
         normalised = f"{checked.local_part}@{domain}"
     return normalised.lower()
 
@@ -89,11 +101,13 @@ def _on_intranet_domain(domain: str) -> bool:
 def normalise_username(value: str) -> str:
     value = (value or "").strip().lower()
     if not value:
-        raise RuleError("Choose a username.")
+        raise RuleError(_("Choose a username."))
     if not USERNAME_RE.match(value):
         raise RuleError(
-            "A username has 3 to 40 characters: letters a-z, digits, '.', '_' or '-', "
-            "starting with a letter or digit."
+            _(
+                "A username has 3 to 40 characters: letters a-z, digits, '.', '_' or '-', "
+                "starting with a letter or digit."
+            )
         )
     return value
 
@@ -101,39 +115,90 @@ def normalise_username(value: str) -> str:
 def clean_name(value: str | None) -> str:
     value = (value or "").strip()
     if len(value) > MAX_NAME_LENGTH:
-        raise RuleError(f"A name has at most {MAX_NAME_LENGTH} characters.")
+        raise RuleError(
+            ngettext(
+                "A name has at most %(limit)s character.",
+                "A name has at most %(limit)s characters.",
+                MAX_NAME_LENGTH,
+                limit=format_number(MAX_NAME_LENGTH),
+            )
+        )
     if has_control_chars(value):
-        raise RuleError("The name contains characters that are not allowed.")
+        raise RuleError(_("The name contains characters that are not allowed."))
     return value
 
 
+def _text_problems(label: str, max_length: int) -> tuple[str, str]:
+    """(too long, bad characters) for the text `label` names: whole sentences, so they translate."""
+    if label == "note":
+        return (
+            ngettext(
+                "The note has at most %(limit)s character.",
+                "The note has at most %(limit)s characters.",
+                max_length,
+                limit=format_number(max_length),
+            ),
+            _("The note contains characters that are not allowed."),
+        )
+    if label == "text about you":
+        return (
+            ngettext(
+                "The text about you has at most %(limit)s character.",
+                "The text about you has at most %(limit)s characters.",
+                max_length,
+                limit=format_number(max_length),
+            ),
+            _("The text about you contains characters that are not allowed."),
+        )
+    return (
+        ngettext(
+            "The text has at most %(limit)s character.",
+            "The text has at most %(limit)s characters.",
+            max_length,
+            limit=format_number(max_length),
+        ),
+        _("The text contains characters that are not allowed."),
+    )
+
+
 def clean_text(value: str | None, max_length: int, label: str) -> str:
+    """Strip `value`; `label` ("text about you", "note") picks the wording of the refusal."""
     value = (value or "").strip()
     if len(value) > max_length:
-        raise RuleError(f"The {label} has at most {max_length} characters.")
+        raise RuleError(_text_problems(label, max_length)[0])
     if has_control_chars(value, allow_newlines=True):
-        raise RuleError(f"The {label} contains characters that are not allowed.")
+        raise RuleError(_text_problems(label, max_length)[1])
     return value
 
 
 def password_problem(password: str, email: str | None = None) -> str | None:
     """Return why `password` is refused, or None if it is acceptable."""
     if not password:
-        return "Choose a password."
+        return _("Choose a password.")
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"The password must have at least {MIN_PASSWORD_LENGTH} characters."
+        return ngettext(
+            "The password must have at least %(limit)s character.",
+            "The password must have at least %(limit)s characters.",
+            MIN_PASSWORD_LENGTH,
+            limit=format_number(MIN_PASSWORD_LENGTH),
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        return f"The password must have at most {MAX_PASSWORD_LENGTH} characters."
+        return ngettext(
+            "The password must have at most %(limit)s character.",
+            "The password must have at most %(limit)s characters.",
+            MAX_PASSWORD_LENGTH,
+            limit=format_number(MAX_PASSWORD_LENGTH),
+        )
     if "\x00" in password:
-        return "The password contains a character that is not allowed."
+        return _("The password contains a character that is not allowed.")
     lowered = password.lower()
     if email:
         email = email.lower()
         local = email.split("@", 1)[0]
         if email in lowered or (len(local) >= 4 and lowered == local):
-            return "The password must not be your e-mail address."
+            return _("The password must not be your e-mail address.")
     if lowered.strip() in common_passwords():
-        return "That password is too common; choose one that is harder to guess."
+        return _("That password is too common; choose one that is harder to guess.")
     return None
 
 
@@ -144,7 +209,34 @@ def clean_country(value: str | None) -> str | None:
     from lms_auth.countries import COUNTRIES
 
     if value not in COUNTRIES:
-        raise RuleError("Choose a country from the list.")
+        raise RuleError(_("Choose a country from the list."))
+    return value
+
+
+def clean_language(value: str | None) -> str | None:
+    """A language the site speaks, or None: the browser's language decides."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value not in LANGUAGES:
+        raise RuleError(_("Choose a language from the list."))
+    return value
+
+
+@cache
+def time_zones() -> tuple[str, ...]:
+    """IANA zone names, sorted; only those Babel's formatting (pytz) also knows."""
+    known = available_timezones() & set(pytz.all_timezones)
+    return tuple(sorted(zone for zone in known if "/" in zone or zone == "UTC"))
+
+
+def clean_timezone(value: str | None) -> str | None:
+    """An IANA time zone ("Europe/Paris"), or None: the school's time zone applies."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value not in time_zones():
+        raise RuleError(_("Choose a time zone from the list."))
     return value
 
 
@@ -153,12 +245,19 @@ def clean_link(value: str | None) -> str | None:
     if not value:
         return None
     if len(value) > MAX_LINK_LENGTH:
-        raise RuleError(f"A link has at most {MAX_LINK_LENGTH} characters.")
+        raise RuleError(
+            ngettext(
+                "A link has at most %(limit)s character.",
+                "A link has at most %(limit)s characters.",
+                MAX_LINK_LENGTH,
+                limit=format_number(MAX_LINK_LENGTH),
+            )
+        )
     if has_control_chars(value) or " " in value:
-        raise RuleError("That link is not a valid web address.")
+        raise RuleError(_("That link is not a valid web address."))
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise RuleError("A link must start with https:// or http://.")
+        raise RuleError(_("A link must start with https:// or http://."))
     return value
 
 
@@ -167,11 +266,17 @@ def clean_links(values: dict[str, str | None]) -> dict[str, str]:
     cleaned: dict[str, str] = {}
     for kind, value in values.items():
         if kind not in LINK_KINDS:
-            raise RuleError(f"Unknown link kind {kind!r}; use {', '.join(LINK_KINDS)}.")
+            raise RuleError(
+                _(
+                    "Unknown link kind %(kind)s; use %(kinds)s.",
+                    kind=repr(kind),
+                    kinds=", ".join(LINK_KINDS),
+                )
+            )
         try:
             link = clean_link(value)
         except RuleError as exc:
-            raise RuleError(f"{kind}: {exc}") from None
+            raise RuleError(_("%(kind)s: %(problem)s", kind=kind, problem=exc)) from None
         if link:
             cleaned[kind] = link
     return cleaned

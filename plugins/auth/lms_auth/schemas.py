@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from lms.i18n import LANGUAGES, _
 from lms.urls import external_url
 from lms_auth import rules
 
@@ -24,7 +25,7 @@ def _rule(func: Any, *args: Any) -> Any:
 
 def _no_control(value: str) -> None:
     if rules.has_control_chars(value):
-        raise ValidationError("Contains characters that are not allowed.")
+        raise ValidationError(_("Contains characters that are not allowed."))
 
 
 def _password(value: str) -> None:
@@ -116,6 +117,23 @@ class ProfilePatchSchema(Schema):
         metadata={"description": "ISO 3166-1 alpha-2 code, or null."},
     )
     links = fields.Nested(LinksSchema)
+    language = fields.String(
+        allow_none=True,
+        validate=_rule(rules.clean_language),
+        metadata={
+            "description": f"The site's language for you: one of {', '.join(LANGUAGES)}; "
+            "null for the browser's language.",
+            "enum": [*LANGUAGES, None],
+        },
+    )
+    timezone = fields.String(
+        allow_none=True,
+        validate=_rule(rules.clean_timezone),
+        metadata={
+            "description": "IANA time zone for dates and times (e.g. Europe/Paris); "
+            "null for the school's time zone."
+        },
+    )
 
 
 def avatar_url(user: Any) -> str | None:
@@ -140,6 +158,14 @@ class UserSchema(PublicUserSchema):
     email = fields.String()
     email_verified = fields.Boolean(attribute="is_email_verified")
     last_login_at = fields.DateTime(allow_none=True)
+    language = fields.String(
+        allow_none=True,
+        metadata={"description": "The chosen language; null: the browser's language."},
+    )
+    timezone = fields.String(
+        allow_none=True,
+        metadata={"description": "The chosen IANA time zone; null: the school's time zone."},
+    )
 
 
 class UserEnvelope(Schema):

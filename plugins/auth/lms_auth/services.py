@@ -21,6 +21,7 @@ from lms import sessions as web_sessions
 from lms.db import write_now
 from lms.errors import ServiceError
 from lms.extensions import db
+from lms.i18n import _, user_locale
 from lms.models import Role, User, utcnow
 from lms.passwords import burn_password_time
 from lms.signals import user_logged_in, user_registered, user_role_changed
@@ -105,14 +106,14 @@ def create_account(
     """Create a student account (inputs already normalised); raise AuthError on a clash."""
     if username and user_by_username(username):
         raise AuthError(
-            "That username is taken; choose another.",
+            _("That username is taken; choose another."),
             code="username_taken",
             status=409,
             field="username",
         )
     if user_by_email(email):
         raise AuthError(
-            "An account with that e-mail address already exists.",
+            _("An account with that e-mail address already exists."),
             code="email_taken",
             status=409,
             field="email",
@@ -143,7 +144,7 @@ def register_without_disclosure(*, email: str, username: str, password: str, nam
     """
     if user_by_username(username):
         raise AuthError(
-            "That username is taken; choose another.", code="username_taken", field="username"
+            _("That username is taken; choose another."), code="username_taken", field="username"
         )
     existing = user_by_email(email)
     if existing is not None:
@@ -263,7 +264,9 @@ def set_new_password(user: User, password: str) -> None:
 def change_password(user: User, current: str, new: str) -> None:
     if user.password_hash and not user.check_password(current):
         raise AuthError(
-            "Your current password is not right.", code="wrong_password", field="current_password"
+            _("Your current password is not right."),
+            code="wrong_password",
+            field="current_password",
         )
     set_new_password(user, new)
 
@@ -357,7 +360,7 @@ def reset_password(raw: str, password: str) -> User:
     row = find_email_token(raw, EmailTokenPurpose.RESET)
     if row is None or not row.user.is_active:
         raise AuthError(
-            "This reset link is invalid, expired or already used. Ask for a new one.",
+            _("This reset link is invalid, expired or already used. Ask for a new one."),
             code="invalid_token",
             field="token",
         )
@@ -366,7 +369,9 @@ def reset_password(raw: str, password: str) -> User:
         raise AuthError(problem, code="weak_password", status=422, field="password")
     if use_email_token(raw, EmailTokenPurpose.RESET) is None:
         raise AuthError(
-            "This reset link was just used. Ask for a new one.", code="invalid_token", field="token"
+            _("This reset link was just used. Ask for a new one."),
+            code="invalid_token",
+            field="token",
         )
     user = row.user
     set_new_password(user, password)
@@ -462,12 +467,12 @@ def update_profile(user: User, changes: dict[str, Any]) -> None:
         other = user_by_username(username)
         if other is not None and other.id != user.id:
             raise AuthError(
-                "That username is taken; choose another.",
+                _("That username is taken; choose another."),
                 code="username_taken",
                 status=409,
                 field="username",
             )
-    for key in ("username", "name", "bio", "country", "links"):
+    for key in ("username", "name", "bio", "country", "links", "language", "timezone"):
         if key in changes:
             setattr(user, key, changes[key])
     db.session.flush()
@@ -496,15 +501,17 @@ def latest_application(user: User) -> AuthInstructorApplication | None:
 
 def apply_for_instructor(user: User, bio: str, links: dict[str, str]) -> AuthInstructorApplication:
     if user.is_instructor:
-        raise AuthError("You already teach here.", code="already_instructor", status=409)
+        raise AuthError(_("You already teach here."), code="already_instructor", status=409)
     if pending_application(user) is not None:
         raise AuthError(
-            "Your application is already waiting for a decision.",
+            _("Your application is already waiting for a decision."),
             code="already_pending",
             status=409,
         )
     if not bio.strip():
-        raise AuthError("Tell us about yourself.", code="validation_error", status=422, field="bio")
+        raise AuthError(
+            _("Tell us about yourself."), code="validation_error", status=422, field="bio"
+        )
     application = AuthInstructorApplication(user_id=user.id, bio=bio, links=links)
     db.session.add(application)
     db.session.flush()
@@ -523,14 +530,19 @@ def _tell_reviewers_about(application: AuthInstructorApplication) -> None:
         )
     )
     for reviewer in reviewers:
-        notify(
-            reviewer,
-            "auth.application_submitted",
-            f"Instructor application from {application.user.display_name}",
-            "Read it and approve or decline it with a note.",
-            url_for("auth.admin_applications"),
-            application_id=application.id,
-        )
+        # Stored as text: written in the reviewer's language, not the applicant's.
+        with user_locale(reviewer):
+            notify(
+                reviewer,
+                "auth.application_submitted",
+                _(
+                    "Instructor application from %(name)s",
+                    name=application.user.display_name,
+                ),
+                _("Read it and approve or decline it with a note."),
+                url_for("auth.admin_applications"),
+                application_id=application.id,
+            )
 
 
 def get_application(application_id: int) -> AuthInstructorApplication | None:
@@ -547,11 +559,11 @@ def decide_application(
 
     if application.status != ApplicationStatus.PENDING:
         raise AuthError(
-            "This application has already been decided.", code="already_decided", status=409
+            _("This application has already been decided."), code="already_decided", status=409
         )
     if not approve and not note.strip():
         raise AuthError(
-            "Say why, so the applicant knows what to change.",
+            _("Say why, so the applicant knows what to change."),
             code="validation_error",
             status=422,
             field="note",
@@ -565,20 +577,22 @@ def decide_application(
         old = applicant.role
         applicant.role = Role.INSTRUCTOR
         user_role_changed.send(applicant, old_role=old, new_role=Role.INSTRUCTOR, by=admin)
-    title = (
-        "Your instructor application was approved"
-        if approve
-        else "Your instructor application was not approved"
-    )
-    notify(
-        applicant,
-        "auth.application_" + ("approved" if approve else "rejected"),
-        title,
-        note,
-        "/auth/instructor",
-        email=True,
-        application_id=application.id,
-    )
+    # The notification and its mail are in the applicant's language.
+    with user_locale(applicant):
+        title = (
+            _("Your instructor application was approved")
+            if approve
+            else _("Your instructor application was not approved")
+        )
+        notify(
+            applicant,
+            "auth.application_" + ("approved" if approve else "rejected"),
+            title,
+            note,
+            "/auth/instructor",
+            email=True,
+            application_id=application.id,
+        )
     db.session.flush()
 
 

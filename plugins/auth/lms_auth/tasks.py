@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from lms.extensions import db
+from lms.i18n import _, user_locale
 from lms.mail import send_mail
 from lms.tasks import job
 from lms_auth import services
@@ -24,7 +25,10 @@ def send_verification(user_id: int) -> str:
     if user is None or user.is_email_verified or not user.is_active:
         return "skipped"
     token = services.issue_email_token(user, EmailTokenPurpose.VERIFY)
-    send_mail(user.email, "Confirm your e-mail address", "auth/mail/verify", user=user, token=token)
+    with user_locale(user):  # the mail speaks its reader's language
+        send_mail(
+            user.email, _("Confirm your e-mail address"), "auth/mail/verify", user=user, token=token
+        )
     db.session.commit()
     return "sent"
 
@@ -34,7 +38,10 @@ def send_account_exists(user_id: int) -> str:
     user = services.get_user(user_id)
     if user is None or not user.is_active:
         return "skipped"
-    send_mail(user.email, "You already have an account", "auth/mail/account_exists", user=user)
+    with user_locale(user):
+        send_mail(
+            user.email, _("You already have an account"), "auth/mail/account_exists", user=user
+        )
     db.session.commit()
     return "sent"
 
@@ -47,6 +54,7 @@ def send_password_reset(email: str) -> str:
         log.info("password reset asked for an address without an active account")
         return "skipped"
     token = services.issue_email_token(user, EmailTokenPurpose.RESET)
-    send_mail(user.email, "Reset your password", "auth/mail/reset", user=user, token=token)
+    with user_locale(user):
+        send_mail(user.email, _("Reset your password"), "auth/mail/reset", user=user, token=token)
     db.session.commit()
     return "sent"

@@ -14,12 +14,14 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import refresh as refresh_locale
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from lms.actions import attempt
 from lms.extensions import db
+from lms.i18n import _
 from lms.models import User
 from lms.nav import landing_url
 from lms.permissions import login_required, permission_required
@@ -29,6 +31,7 @@ from lms_auth import limits, oauth, rules, services
 from lms_auth.avatars import AvatarError, save_avatar
 from lms_auth.devices import remember_device
 from lms_auth.forms import (
+    LINK_LABELS,
     ApplicationForm,
     AvatarForm,
     ChangePasswordForm,
@@ -51,7 +54,14 @@ from lms_auth.models import (
 )
 from lms_auth.services import AuthError
 
-bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
+bp = Blueprint(
+    "auth",
+    __name__,
+    url_prefix="/auth",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 Page = str | Response | tuple[str, int]
 
@@ -117,16 +127,16 @@ def login() -> Page:
         if result.ok and result.user is not None:
             services.start_web_session(result.user)
             db.session.commit()
-            flash(f"Welcome back, {result.user.display_name}.", "success")
+            flash(_("Welcome back, %(name)s.", name=result.user.display_name), "success")
             return redirect(next_url or landing_url(result.user))
         db.session.commit()  # keep the attempt in the log
         if result.reason == "wrong":
             limits.count_this_request()
-            form.form_errors.append("The e-mail/username or the password is not right.")
+            form.form_errors.append(_("The e-mail/username or the password is not right."))
         elif result.reason == "banned":
-            form.form_errors.append("This account has been suspended. Contact the school.")
+            form.form_errors.append(_("This account has been suspended. Contact the school."))
         else:
-            form.form_errors.append("This account has been deactivated and cannot sign in.")
+            form.form_errors.append(_("This account has been deactivated and cannot sign in."))
         status = 401 if result.reason == "wrong" else 403
     return render_template(
         "auth/login.html", form=form, next=next_url, providers=oauth.enabled_providers()
@@ -141,7 +151,7 @@ def logout() -> Page:
     if form.validate_on_submit():
         services.web_logout(_me())
         db.session.commit()
-        flash("You are signed out in this browser.", "success")
+        flash(_("You are signed out in this browser."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/logout.html", form=form)
 
@@ -152,11 +162,11 @@ def logout_everywhere() -> Response:
     """End every session of this account, in every browser, and revoke its API tokens."""
     form = ConfirmForm()
     if not form.validate_on_submit():
-        flash("Please try again from your profile page.", "error")
+        flash(_("Please try again from your profile page."), "error")
         return redirect(url_for("auth.profile"))
     services.sign_out_everywhere(_me())
     db.session.commit()
-    flash("You are signed out on every device, and your API tokens no longer work.", "success")
+    flash(_("You are signed out on every device, and your API tokens no longer work."), "success")
     return redirect(url_for("auth.login"))
 
 
@@ -173,8 +183,10 @@ def forgot_password() -> Page:
         services.request_password_reset(form.email.cleaned)
         db.session.commit()
         flash(
-            "If an account uses that address, we have sent it a link to choose a new password. "
-            "The link works once, for one hour.",
+            _(
+                "If an account uses that address, we have sent it a link to choose a new "
+                "password. The link works once, for one hour."
+            ),
             "info",
         )
         return redirect(url_for("auth.login"))
@@ -198,7 +210,7 @@ def reset_password(token: str) -> Page:
             # The link proved who this is: this browser counts as their device from now on.
             remember_device(user)
             db.session.commit()
-            flash("Your password is changed. Sign in with the new one.", "success")
+            flash(_("Your password is changed. Sign in with the new one."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form)
 
@@ -217,9 +229,9 @@ def verify_email(token: str) -> Page:
         services.mark_signed_in(user, user.email, via="email")
         services.start_web_session(user)
     db.session.commit()
-    flash("Thank you, your e-mail address is confirmed.", "success")
+    flash(_("Thank you, your e-mail address is confirmed."), "success")
     if signed_in_as_other:
-        flash("You are signed in as someone else; sign out to use that account.", "info")
+        flash(_("You are signed in as someone else; sign out to use that account."), "info")
     return redirect(url_for("core.home"))
 
 
@@ -232,7 +244,7 @@ def resend_verification() -> Response:
         limits.count_this_request()
         services.queue_mail("send_verification", current_user.id)
         db.session.commit()
-        flash(f"We sent a new link to {current_user.email}.", "info")
+        flash(_("We sent a new link to %(email)s.", email=current_user.email), "info")
     return redirect(safe_next(request.form.get("next")) or url_for("auth.profile"))
 
 
@@ -262,7 +274,7 @@ def profile() -> Page:
     user = _me()
     form = ProfileForm(obj=user) if request.method == "GET" else ProfileForm()
     if request.method == "GET":
-        form.country.data = user.country or ""
+        _fill_choices(form, user)
         form.fill_links(user.links or {})
     if form.validate_on_submit():
         try:
@@ -278,6 +290,7 @@ def profile() -> Page:
                         rules.clean_country, form.country.data, "country"
                     ),
                     "links": form.links(),
+                    **_locale_choices(form),
                 },
             )
         except AuthError as exc:
@@ -285,7 +298,9 @@ def profile() -> Page:
             _show_error(form, exc)
         else:
             db.session.commit()
-            flash("Your profile is saved.", "success")
+            # A new language or time zone applies from this very message on.
+            refresh_locale()
+            flash(_("Your profile is saved."), "success")
             return redirect(url_for("auth.profile"))
     status = 422 if form.errors else 200
     return _profile_page(form, AvatarForm(), TokenForm(), new_token=None), status
@@ -303,9 +318,10 @@ def upload_avatar() -> Page:
             avatar_form.avatar.errors = [str(exc)]
         else:
             db.session.commit()
-            flash("Your picture is updated.", "success")
+            flash(_("Your picture is updated."), "success")
             return redirect(url_for("auth.profile"))
     form = ProfileForm(formdata=None, obj=user)
+    _fill_choices(form, user)
     form.fill_links(user.links or {})
     return _profile_page(form, avatar_form, TokenForm(), new_token=None), 422
 
@@ -324,7 +340,7 @@ def public_profile(user_id: int) -> str:
     user = services.get_user(user_id)
     if user is None or not user.is_active:
         abort(404)
-    return render_template("auth/public_profile.html", person=user)
+    return render_template("auth/public_profile.html", person=user, link_labels=LINK_LABELS)
 
 
 # --- API tokens on the profile page -----------------------------------------------------------
@@ -341,10 +357,12 @@ def create_token() -> Page:
         raw, _row = services.issue_api_token(user, token_form.name.data.strip())
         db.session.commit()
         form = ProfileForm(formdata=None, obj=user)
+        _fill_choices(form, user)
         form.fill_links(user.links or {})
         # Shown once, right here; only its hash is kept.
         return _profile_page(form, AvatarForm(), TokenForm(formdata=None), new_token=raw)
     form = ProfileForm(formdata=None, obj=user)
+    _fill_choices(form, user)
     form.fill_links(user.links or {})
     return _profile_page(form, AvatarForm(), token_form, new_token=None), 422
 
@@ -359,7 +377,7 @@ def revoke_token(token_id: int) -> Response:
             abort(404)
         services.revoke_api_token(row)
         db.session.commit()
-        flash(f"The token “{row.name}” no longer works.", "success")
+        flash(_("The token “%(name)s” no longer works.", name=row.name), "success")
     return redirect(url_for("auth.profile") + "#tokens")
 
 
@@ -380,7 +398,7 @@ def change_password() -> Page:
         else:
             services.start_web_session(user)  # this browser stays signed in, on a new session
             db.session.commit()
-            flash("Your password is changed. Every other device has been signed out.", "success")
+            flash(_("Your password is changed. Every other device has been signed out."), "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/password.html", form=form, has_password=bool(user.password_hash))
 
@@ -407,7 +425,7 @@ def unlink(provider: str) -> Response:
     if form.validate_on_submit():
         attempt(
             lambda: oauth.unlink(_me(), provider),
-            f"{oauth.provider_title(provider)} is no longer connected.",
+            _("%(provider)s is no longer connected.", provider=oauth.provider_title(provider)),
         )
     return redirect(url_for("auth.connections"))
 
@@ -419,12 +437,12 @@ def deactivate() -> Page:
     form = DeactivateForm()
     if form.validate_on_submit():
         if user.password_hash and not user.check_password(form.password.data or ""):
-            form.password.errors = ["Your password is not right."]
+            form.password.errors = [_("Your password is not right.")]
         else:
             services.deactivate(user)
             services.web_logout(user)
             db.session.commit()
-            flash("Your account is deactivated. Your records stay with the school.", "success")
+            flash(_("Your account is deactivated. Your records stay with the school."), "success")
             return redirect(url_for("core.home"))
     status = 422 if form.errors else 200
     return render_template(
@@ -454,7 +472,7 @@ def instructor_application() -> Page:
             _show_error(form, exc)
         else:
             db.session.commit()
-            flash("Thank you! An administrator will look at your application.", "success")
+            flash(_("Thank you! An administrator will look at your application."), "success")
             return redirect(url_for("auth.instructor_application"))
     return render_template(
         "auth/instructor.html",
@@ -483,6 +501,7 @@ def admin_applications() -> str:
         status=status,
         statuses=[s.value for s in ApplicationStatus],
         form=DecisionForm(),
+        link_labels=LINK_LABELS,
     )
 
 
@@ -502,10 +521,16 @@ def admin_decide(application_id: int) -> Response:
                 application, _me(), approve=decision == "approve", note=note
             )
 
-        attempt(decide, f"Application of {application.user.display_name} {decision}d.")
+        name = application.user.display_name
+        done = (
+            _("Application of %(name)s approved.", name=name)
+            if decision == "approve"
+            else _("Application of %(name)s rejected.", name=name)
+        )
+        attempt(decide, done)
     else:
-        messages = [e for errs in form.errors.values() for e in errs] or [
-            "Choose approve or reject."
+        messages = [str(e) for errs in form.errors.values() for e in errs] or [
+            _("Choose approve or reject.")
         ]
         flash(" ".join(messages), "error")
     return redirect(url_for("auth.admin_applications"))
@@ -522,7 +547,25 @@ def admin_login_attempts() -> str:
     if query and not rules.has_control_chars(query):
         stmt = stmt.where(AuthLoginAttempt.login.ilike(f"%{_escape_like(query)}%", escape="\\"))
     page = db.paginate(stmt, per_page=50, error_out=False)
-    return render_template("auth/admin_login_attempts.html", page=page, q=query)
+    return render_template(
+        "auth/admin_login_attempts.html", page=page, q=query, providers=oauth.PROVIDERS
+    )
+
+
+def _locale_choices(form: ProfileForm) -> dict[str, str | None]:
+    """The language and time zone the form sends (checked); those it does not send stay."""
+    changes = {}
+    for field, rule in (("language", rules.clean_language), ("timezone", rules.clean_timezone)):
+        if field in request.form:
+            changes[field] = services.require_rule(rule, form[field].data, field)
+    return changes
+
+
+def _fill_choices(form: ProfileForm, user: User) -> None:
+    """Selects show the stored choice; "" is the empty choice (no country, the defaults)."""
+    form.country.data = user.country or ""
+    form.language.data = user.language or ""
+    form.timezone.data = user.timezone or ""
 
 
 def _escape_like(text: str) -> str:
