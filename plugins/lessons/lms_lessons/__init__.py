@@ -4,15 +4,17 @@ This module is the plugin's public API; other plugins import only what
 ``__all__`` lists (docs/plugins.md, "Lessons", walks through it). To add a
 lesson type, in your plugin's ``init()``::
 
+    from lms.i18n import _l
     from lms_lessons import EXTERNAL, LessonType, register_lesson_type
 
     register_lesson_type(self.app, LessonType(
-        name="quiz", label="Quiz", player_template="quiz/player.html",
-        completion=EXTERNAL, completion_hint="Pass the quiz to complete this lesson.",
+        name="quiz", label=_l("Quiz"), player_template="quiz/player.html",
+        completion=EXTERNAL, completion_hint=_l("Pass the quiz to complete this lesson."),
         player_context=quiz_context,  # (lesson, course, user) -> template variables
     ))
 
-and keep the type's own data in your own tables, with a foreign key to
+(label, description and completion_hint are lazy strings, `_l`: they are shown in
+the reader's language), and keep the type's own data in your own tables, with a foreign key to
 ``lessons_lessons.id`` (``ondelete="CASCADE"``). When the student passes,
 ``complete_lesson(user, lesson)`` completes the lesson (the caller commits).
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import Forbidden, NotFound, Unauthorized
 
 from lms.extensions import db
+from lms.i18n import _
 from lms_lessons.models import Lesson, Section
 
 
@@ -68,7 +69,7 @@ def editable_course(course: Course | None, user: Any) -> Course:
     if not course.can_edit(user):
         if not _authenticated(user):
             raise Unauthorized()
-        raise Forbidden("Only this course's instructors can change its lessons.")
+        raise Forbidden(_("Only this course's instructors can change its lessons."))
     return course
 
 
@@ -111,4 +112,4 @@ def require_content(access: LessonAccess) -> None:
     if not access.can_see_content:
         if not _authenticated(access.user):
             raise Unauthorized()
-        raise Forbidden("Enrol in this course to open this lesson.")
+        raise Forbidden(_("Enrol in this course to open this lesson."))

@@ -9,6 +9,7 @@ from flask.views import MethodView
 
 from lms.api import ApiBlueprint, ApiError, require_user
 from lms.extensions import db
+from lms.i18n import _
 from lms.permissions import check_first, login_required
 from lms_lessons import access, files, services, tracking
 from lms_lessons.builtin_types import attach_file
@@ -217,7 +218,7 @@ class LessonFile(MethodView):
         access.require_content(found)
         content = found.lesson.content or {}
         if not content.get("key"):
-            raise ApiError(404, "This lesson has no file.", code="no_file")
+            raise ApiError(404, _("This lesson has no file."), code="no_file")
         kind = files.ALLOWED.get(str(content.get("mime")))
         return {
             "url": files.signed_url(content, download=True),
@@ -237,12 +238,12 @@ class LessonFile(MethodView):
         lesson_type = get_lesson_type(lesson.type)
         if lesson_type is None or not lesson_type.accepts_file:
             raise ApiError(
-                409, "Only file lessons take an uploaded file.", code="not_a_file_lesson"
+                409, _("Only file lessons take an uploaded file."), code="not_a_file_lesson"
             )
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             raise services.invalid(
-                {"file": ["Choose a file to upload."]}, "Choose a file to upload."
+                {"file": [_("Choose a file to upload.")]}, _("Choose a file to upload.")
             )
         try:
             attach_file(lesson, upload.stream, upload.filename)

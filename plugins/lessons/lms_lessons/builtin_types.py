@@ -6,10 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import url_for
+from flask_babel import format_number
 from werkzeug.datastructures import FileStorage
 from wtforms import FileField, TextAreaField
 from wtforms.validators import Length
 
+from lms.i18n import _, _l
 from lms.markup import render_markdown
 from lms_lessons import files
 from lms_lessons.models import Lesson
@@ -18,11 +20,26 @@ from lms_lessons.registry import MANUAL, ContentError, ContentForm, LessonType
 TEXT_MAX = 100_000
 
 
+class _LazyNumber:
+    """A number written for the language of the page that shows it (100,000 or 100 000)."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+
+    def __str__(self) -> str:
+        return format_number(self.number)
+
+
 class TextForm(ContentForm):
     markdown = TextAreaField(
-        "Text (Markdown)",
-        validators=[Length(max=TEXT_MAX, message=f"At most {TEXT_MAX:,} characters.")],
-        description="Headings with #, lists with -, code in ``` fences (highlighted).",
+        _l("Text (Markdown)"),
+        validators=[
+            Length(
+                max=TEXT_MAX,
+                message=_l("At most %(num)s characters.", num=_LazyNumber(TEXT_MAX)),
+            )
+        ],
+        description=_l("Headings with #, lists with -, code in ``` fences (highlighted)."),
         render_kw={"rows": 18},
     )
 
@@ -33,8 +50,8 @@ class TextForm(ContentForm):
         text = (self.markdown.data or "").replace("\r\n", "\n")
         if "\x00" in text:
             raise ContentError(
-                "The text contains characters that are not allowed.",
-                {"markdown": ["Contains characters that are not allowed."]},
+                _("The text contains characters that are not allowed."),
+                {"markdown": [_("Contains characters that are not allowed.")]},
             )
         # Rendered once on save (the core sanitiser), so the lesson page does no Markdown work.
         lesson.content = {"markdown": text, "html": str(render_markdown(text))}
@@ -47,14 +64,16 @@ def _text_json(lesson: Lesson) -> Mapping[str, Any]:
 
 def _text_problem(lesson: Lesson) -> str | None:
     if not (lesson.content or {}).get("markdown", "").strip():
-        return "Write the lesson's text before publishing it."
+        return _("Write the lesson's text before publishing it.")
     return None
 
 
 class FileForm(ContentForm):
     file = FileField(
-        "File",
-        description=f"{files.ALLOWED_SUMMARY}. Checked by its content, not its name.",
+        _l("File"),
+        description=_l(
+            "%(formats)s. Checked by its content, not its name.", formats=files.ALLOWED_SUMMARY
+        ),
         render_kw={"accept": files.ACCEPT_ATTRIBUTE},
     )
 
@@ -86,7 +105,7 @@ def file_info(lesson: Lesson) -> dict[str, Any] | None:
         "size": content.get("size"),
         "size_label": files.human_size(int(content.get("size") or 0)),
         "mime": content.get("mime"),
-        "kind": kind.label if kind else "File",
+        "kind": str(kind.label) if kind else _("File"),
         "inline": kind.inline if kind else "",
     }
 
@@ -117,7 +136,7 @@ def _file_json(lesson: Lesson) -> Mapping[str, Any]:
 
 
 def _file_problem(lesson: Lesson) -> str | None:
-    return None if (lesson.content or {}).get("key") else "Upload the file before publishing it."
+    return None if (lesson.content or {}).get("key") else _("Upload the file before publishing it.")
 
 
 def _file_deleted(lesson: Lesson) -> None:
@@ -126,8 +145,8 @@ def _file_deleted(lesson: Lesson) -> None:
 
 TEXT = LessonType(
     name="text",
-    label="Text",
-    description="An article in Markdown, with highlighted code.",
+    label=_l("Text"),
+    description=_l("An article in Markdown, with highlighted code."),
     player_template="lessons/types/text.html",
     editor_form=TextForm,
     completion=MANUAL,
@@ -137,8 +156,8 @@ TEXT = LessonType(
 
 FILE = LessonType(
     name="file",
-    label="File",
-    description="A PDF, Word document, slides or image to read or download.",
+    label=_l("File"),
+    description=_l("A PDF, Word document, slides or image to read or download."),
     player_template="lessons/types/file.html",
     editor_form=FileForm,
     completion=MANUAL,

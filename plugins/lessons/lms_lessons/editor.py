@@ -15,6 +15,7 @@ from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.wrappers import Response
 
 from lms.extensions import db
+from lms.i18n import _
 from lms.permissions import login_required
 from lms_lessons import access, files, services
 from lms_lessons.blueprint import bp
@@ -29,7 +30,7 @@ def _editor_url(course: Any, anchor: str | None = None) -> str:
 
 def _new_lesson_form() -> NewLessonForm:
     form = NewLessonForm(prefix="new")
-    form.type.choices = [(t.name, t.label) for t in lesson_types()]
+    form.type.choices = [(t.name, str(t.label)) for t in lesson_types()]
     return form
 
 
@@ -72,7 +73,7 @@ def add_section(slug: str) -> Any:
         _flash_error(exc)
         return redirect(_editor_url(course))
     db.session.commit()
-    flash(f"Section “{section.title}” added.", "success")
+    flash(_("Section “%(title)s” added.", title=section.title), "success")
     return redirect(_editor_url(course, f"section-{section.id}"))
 
 
@@ -88,7 +89,7 @@ def rename_section(section_id: int) -> Response:
             _flash_error(exc)
         else:
             db.session.commit()
-            flash("Section renamed.", "success")
+            flash(_("Section renamed."), "success")
     else:
         flash(next(iter(form.errors.values()))[0], "error")
     return redirect(_editor_url(course, f"section-{section_id}"))
@@ -101,9 +102,14 @@ def move_section(section_id: int) -> Response:
     direction = request.form.get("direction", "")
     if services.move_section(section, direction):
         db.session.commit()
-        flash(f"Section “{section.title}” moved {direction}.", "success")
+        flash(
+            _("Section “%(title)s” moved up.", title=section.title)
+            if direction == "up"
+            else _("Section “%(title)s” moved down.", title=section.title),
+            "success",
+        )
     else:
-        flash("That section cannot move further.", "info")
+        flash(_("That section cannot move further."), "info")
     return redirect(_editor_url(course, f"section-{section_id}"))
 
 
@@ -114,7 +120,7 @@ def delete_section(section_id: int) -> Response:
     title = section.title
     services.delete_section(section)
     db.session.commit()
-    flash(f"Section “{title}” and its lessons were deleted.", "success")
+    flash(_("Section “%(title)s” and its lessons were deleted.", title=title), "success")
     return redirect(_editor_url(course))
 
 
@@ -133,7 +139,7 @@ def add_lesson(section_id: int) -> Response:
         _flash_error(exc)
         return redirect(_editor_url(course, f"section-{section_id}"))
     db.session.commit()
-    flash("Lesson created as a draft. Add its content, then publish it.", "success")
+    flash(_("Lesson created as a draft. Add its content, then publish it."), "success")
     return redirect(url_for("lessons.edit_lesson", lesson_id=lesson.id))
 
 
@@ -167,7 +173,7 @@ def edit_lesson(lesson_id: int) -> Any:
                 status = 422
             else:
                 db.session.commit()
-                flash("Lesson saved.", "success")
+                flash(_("Lesson saved."), "success")
                 return redirect(url_for("lessons.edit_lesson", lesson_id=lesson.id))
         else:
             status = 422
@@ -210,9 +216,14 @@ def move_lesson(lesson_id: int) -> Response:
     direction = request.form.get("direction", "")
     if services.move_lesson(lesson, direction):
         db.session.commit()
-        flash(f"Lesson “{lesson.title}” moved {direction}.", "success")
+        flash(
+            _("Lesson “%(title)s” moved up.", title=lesson.title)
+            if direction == "up"
+            else _("Lesson “%(title)s” moved down.", title=lesson.title),
+            "success",
+        )
     else:
-        flash("That lesson cannot move further.", "info")
+        flash(_("That lesson cannot move further."), "info")
     return redirect(_editor_url(course, f"lesson-{lesson_id}"))
 
 
@@ -223,5 +234,5 @@ def delete_lesson(lesson_id: int) -> Response:
     title = lesson.title
     services.delete_lesson(lesson)
     db.session.commit()
-    flash(f"Lesson “{title}” was deleted.", "success")
+    flash(_("Lesson “%(title)s” was deleted.", title=title), "success")
     return redirect(_editor_url(course))

@@ -16,8 +16,10 @@ from typing import IO
 
 import filetype
 from flask import current_app
+from flask_babel import format_decimal, format_number
 
 from lms.commit import on_commit
+from lms.i18n import _, _l, ngettext
 from lms.storage import StorageError, get_storage
 
 SNIFF_BYTES = 8192
@@ -28,7 +30,7 @@ COPY_CHUNK = 256 * 1024
 class FileKind:
     extension: str
     mime: str
-    label: str
+    label: str  # or a lazy string: in the language of the page that shows it
     #: Shown in the page (PDF in a frame, images inline) besides the download.
     inline: str = ""
 
@@ -37,37 +39,39 @@ class FileKind:
 ALLOWED: dict[str, FileKind] = {
     k.mime: k
     for k in (
-        FileKind("pdf", "application/pdf", "PDF document", inline="frame"),
-        FileKind("doc", "application/msword", "Word document"),
+        FileKind("pdf", "application/pdf", _l("PDF document"), inline="frame"),
+        FileKind("doc", "application/msword", _l("Word document")),
         FileKind(
             "docx",
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            "Word document",
+            _l("Word document"),
         ),
-        FileKind("odt", "application/vnd.oasis.opendocument.text", "OpenDocument text"),
-        FileKind("rtf", "application/rtf", "Rich text document"),
-        FileKind("ppt", "application/vnd.ms-powerpoint", "PowerPoint slides"),
+        FileKind("odt", "application/vnd.oasis.opendocument.text", _l("OpenDocument text")),
+        FileKind("rtf", "application/rtf", _l("Rich text document")),
+        FileKind("ppt", "application/vnd.ms-powerpoint", _l("PowerPoint slides")),
         FileKind(
             "pptx",
             "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-            "PowerPoint slides",
+            _l("PowerPoint slides"),
         ),
-        FileKind("odp", "application/vnd.oasis.opendocument.presentation", "OpenDocument slides"),
-        FileKind("xls", "application/vnd.ms-excel", "Excel spreadsheet"),
+        FileKind(
+            "odp", "application/vnd.oasis.opendocument.presentation", _l("OpenDocument slides")
+        ),
+        FileKind("xls", "application/vnd.ms-excel", _l("Excel spreadsheet")),
         FileKind(
             "xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "Excel spreadsheet",
+            _l("Excel spreadsheet"),
         ),
-        FileKind("ods", "application/vnd.oasis.opendocument.spreadsheet", "OpenDocument sheet"),
-        FileKind("png", "image/png", "PNG image", inline="image"),
-        FileKind("jpg", "image/jpeg", "JPEG image", inline="image"),
-        FileKind("gif", "image/gif", "GIF image", inline="image"),
-        FileKind("webp", "image/webp", "WebP image", inline="image"),
+        FileKind("ods", "application/vnd.oasis.opendocument.spreadsheet", _l("OpenDocument sheet")),
+        FileKind("png", "image/png", _l("PNG image"), inline="image"),
+        FileKind("jpg", "image/jpeg", _l("JPEG image"), inline="image"),
+        FileKind("gif", "image/gif", _l("GIF image"), inline="image"),
+        FileKind("webp", "image/webp", _l("WebP image"), inline="image"),
     )
 }
 ACCEPT_ATTRIBUTE = ",".join(f".{k.extension}" for k in ALLOWED.values()) + ",.jpeg"
-ALLOWED_SUMMARY = "PDF, Word, PowerPoint, Excel, OpenDocument, RTF, PNG, JPEG, GIF or WebP"
+ALLOWED_SUMMARY = _l("PDF, Word, PowerPoint, Excel, OpenDocument, RTF, PNG, JPEG, GIF or WebP")
 
 
 class FileRejected(ValueError):
@@ -97,12 +101,16 @@ def max_file_size() -> int:
 
 
 def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"  # pragma: no cover
+    """A size for people, in the current language: "512 bytes", "1.5 MB"."""
+    if size < 1024:
+        return ngettext("%(count)s byte", "%(count)s bytes", size, count=format_number(size))
+    value = size / 1024
+    if value < 1024:
+        return _("%(size)s KB", size=format_decimal(value, "#,##0.0"))
+    value /= 1024
+    if value < 1024:
+        return _("%(size)s MB", size=format_decimal(value, "#,##0.0"))
+    return _("%(size)s GB", size=format_decimal(value / 1024, "#,##0.0"))
 
 
 _UNSAFE = re.compile(r"[^\w\s.,()'&+\-\u2013\u2014]+", re.UNICODE)
@@ -118,7 +126,7 @@ def clean_filename(name: str | None, extension: str) -> str:
 
 def ascii_filename(name: str) -> str:
     """An ASCII download name: S3's Content-Disposition and old browsers want one."""
-    stem, _, extension = name.rpartition(".")
+    stem, _dot, extension = name.rpartition(".")
     ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
     ascii_stem = re.sub(r"[^A-Za-z0-9._()\- ]+", "", ascii_stem).strip(". ") or "lesson-file"
     return f"{ascii_stem}.{extension}"
@@ -133,8 +141,11 @@ def _spool(stream: IO[bytes], limit: int) -> tuple[IO[bytes], int]:
         if size > limit:
             out.close()
             raise FileRejected(
-                f"The file is too large: the limit is {human_size(limit)}. "
-                "Make it smaller (for example export a PDF at lower quality) and try again."
+                _(
+                    "The file is too large: the limit is %(limit)s. Make it smaller "
+                    "(for example export a PDF at lower quality) and try again.",
+                    limit=human_size(limit),
+                )
             )
         out.write(chunk)
     out.seek(0)
@@ -145,9 +156,20 @@ def detect_kind(head: bytes) -> FileKind:
     """Return the allowed kind of a file from its first bytes, or refuse it."""
     guess = filetype.guess(head)
     if guess is None or guess.mime not in ALLOWED:
-        found = f" (it looks like {guess.extension.upper()})" if guess else ""
+        if guess:
+            raise FileRejected(
+                _(
+                    "This type of file is not accepted (it looks like %(found)s). "
+                    "Upload a %(formats)s file.",
+                    found=guess.extension.upper(),
+                    formats=ALLOWED_SUMMARY,
+                )
+            )
         raise FileRejected(
-            f"This type of file is not accepted{found}. Upload a {ALLOWED_SUMMARY} file."
+            _(
+                "This type of file is not accepted. Upload a %(formats)s file.",
+                formats=ALLOWED_SUMMARY,
+            )
         )
     return ALLOWED[guess.mime]
 
@@ -160,7 +182,7 @@ def store_upload(
     spooled, size = _spool(stream, limit)
     with spooled:
         if size == 0:
-            raise FileRejected("The file is empty. Choose a file with some content.")
+            raise FileRejected(_("The file is empty. Choose a file with some content."))
         kind = detect_kind(spooled.read(SNIFF_BYTES))
         spooled.seek(0)
         key = f"lessons/{course_id}/{lesson_id}/{secrets.token_urlsafe(12)}.{kind.extension}"
@@ -168,7 +190,7 @@ def store_upload(
             get_storage().save(key, spooled, content_type=kind.mime)
         except (StorageError, OSError) as exc:
             raise FileRejected(
-                "The file could not be stored. Please try again in a moment."
+                _("The file could not be stored. Please try again in a moment.")
             ) from exc
     return StoredFile(
         key, clean_filename(original_name, kind.extension), size, kind.mime, kind.extension

@@ -6,55 +6,61 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from lms.i18n import _l
 from lms_lessons.models import DRAFT, PUBLISHED
 from lms_lessons.services import DESCRIPTION_MAX, DURATION_MAX, TITLE_MAX
 
 
 class SectionForm(FlaskForm):
     title = StringField(
-        "Section title",
+        _l("Section title"),
         validators=[
-            DataRequired(message="Give the section a title."),
-            Length(max=TITLE_MAX, message=f"At most {TITLE_MAX} characters."),
+            DataRequired(message=_l("Give the section a title.")),
+            Length(max=TITLE_MAX, message=_l("At most %(num)d characters.", num=TITLE_MAX)),
         ],
     )
 
 
 class NewLessonForm(FlaskForm):
     title = StringField(
-        "Lesson title",
+        _l("Lesson title"),
         validators=[
-            DataRequired(message="Give the lesson a title."),
-            Length(max=TITLE_MAX, message=f"At most {TITLE_MAX} characters."),
+            DataRequired(message=_l("Give the lesson a title.")),
+            Length(max=TITLE_MAX, message=_l("At most %(num)d characters.", num=TITLE_MAX)),
         ],
     )
-    type = SelectField("Type", choices=[], validate_choice=True)
+    type = SelectField(_l("Type"), choices=[], validate_choice=True)
 
 
 class LessonForm(FlaskForm):
     title = StringField(
-        "Title",
+        _l("Title"),
         validators=[
-            DataRequired(message="Give the lesson a title."),
-            Length(max=TITLE_MAX, message=f"At most {TITLE_MAX} characters."),
+            DataRequired(message=_l("Give the lesson a title.")),
+            Length(max=TITLE_MAX, message=_l("At most %(num)d characters.", num=TITLE_MAX)),
         ],
     )
     description = TextAreaField(
-        "Short description",
-        validators=[Length(max=DESCRIPTION_MAX, message=f"At most {DESCRIPTION_MAX} characters.")],
+        _l("Short description"),
+        validators=[
+            Length(
+                max=DESCRIPTION_MAX, message=_l("At most %(num)d characters.", num=DESCRIPTION_MAX)
+            )
+        ],
         render_kw={"rows": 3},
     )
     duration_minutes = IntegerField(
-        "Duration (minutes)",
+        _l("Duration (minutes)"),
         validators=[
             Optional(),
-            NumberRange(min=0, max=DURATION_MAX // 60, message="Between 0 and 6000 minutes."),
+            NumberRange(min=0, max=DURATION_MAX // 60, message=_l("Between 0 and 6000 minutes.")),
         ],
     )
     status = SelectField(
-        "Status", choices=[(DRAFT, "Draft (only staff see it)"), (PUBLISHED, "Published")]
+        _l("Status"),
+        choices=[(DRAFT, _l("Draft (only staff see it)")), (PUBLISHED, _l("Published"))],
     )
-    free_preview = BooleanField("Free preview: anyone may open it before enrolling")
+    free_preview = BooleanField(_l("Free preview: anyone may open it before enrolling"))
 
     def lesson_data(self) -> dict[str, object]:
         minutes = self.duration_minutes.data

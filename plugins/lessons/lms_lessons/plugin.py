@@ -7,20 +7,27 @@ from typing import Any
 
 from flask import Blueprint
 
+from lms.i18n import _, _l
 from lms.plugins import Plugin
 from lms.settings import SettingSpec
 from lms_lessons.registry import register_lesson_type
 
 
 def _duration(seconds: int | None) -> str:
-    """Format a duration for people: "45 s", "12 min", "1 h 05 min"."""
+    """Format a duration for people: "45 s", "12 min", "1 h 05 min" (in the page's language)."""
+    from flask_babel import format_number
+
     seconds = int(seconds or 0)
     if seconds < 60:
-        return f"{seconds} s"
+        return _("%(seconds)s s", seconds=format_number(seconds))
     minutes = (seconds + 30) // 60
     if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+        return _("%(minutes)s min", minutes=format_number(minutes))
+    return _(
+        "%(hours)s h %(minutes)s min",
+        hours=format_number(minutes // 60),
+        minutes=f"{minutes % 60:02d}",
+    )
 
 
 class LessonsPlugin(Plugin):
@@ -37,9 +44,11 @@ class LessonsPlugin(Plugin):
             90,
             min=1,
             max=100,
-            label="Watched share to complete a media lesson (%)",
-            description="A video or audio lesson counts as completed once the student has "
-            "watched this share of its duration.",
+            label=_l("Watched share to complete a media lesson (%)"),
+            description=_l(
+                "A video or audio lesson counts as completed once the student has "
+                "watched this share of its duration."
+            ),
         ),
     }
     default_config = {

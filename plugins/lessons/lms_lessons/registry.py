@@ -36,9 +36,12 @@ class ContentError(ValueError):
     """Type-specific content was refused; `fields` maps field names to messages."""
 
     def __init__(self, message: str, fields: dict[str, list[str]] | None = None) -> None:
+        message = str(message)  # a lazy string (`_l`) takes the current language here
         super().__init__(message)
         self.message = message
-        self.fields = fields or {}
+        self.fields = {
+            name: [str(m) for m in messages] for name, messages in (fields or {}).items()
+        }
 
 
 class ContentForm(Form):

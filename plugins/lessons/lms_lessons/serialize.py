@@ -10,7 +10,7 @@ from lms_lessons.registry import get_lesson_type
 
 def _type_label(lesson: Lesson) -> str:
     lesson_type = get_lesson_type(lesson.type)
-    return lesson_type.label if lesson_type else lesson.type
+    return str(lesson_type.label) if lesson_type else lesson.type
 
 
 def lesson_summary(lesson: Lesson, completed: set[int] | None = None) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from lms.errors import ServiceError
 from lms.extensions import db
+from lms.i18n import _
 from lms.models import utcnow
 from lms.tasks import enqueue
 from lms_lessons.models import DRAFT, STATUSES, Lesson, Section
@@ -35,9 +36,8 @@ class LessonError(ServiceError):
     """A refused action of this plugin (see lms.errors.ServiceError)."""
 
 
-def invalid(
-    fields: dict[str, list[str]], message: str = "Some of the values are not valid."
-) -> LessonError:
+def invalid(fields: dict[str, list[str]], message: str | None = None) -> LessonError:
+    message = message or _("Some of the values are not valid.")
     return LessonError(message, code="validation_error", status=422, fields=fields)
 
 
@@ -46,14 +46,14 @@ def clean_text(value: Any, *, limit: int, required: bool) -> tuple[str | None, s
     if value is None:
         value = ""
     if not isinstance(value, str):
-        return None, "Must be text."
+        return None, _("Must be text.")
     value = value.strip()
     if "\x00" in value:
-        return None, "Contains characters that are not allowed."
+        return None, _("Contains characters that are not allowed.")
     if required and not value:
-        return None, "This field is required."
+        return None, _("This field is required.")
     if len(value) > limit:
-        return None, f"At most {limit} characters."
+        return None, _("At most %(num)d characters.", num=limit)
     return value, None
 
 
@@ -101,7 +101,9 @@ def create_section(course_id: int, title: Any) -> Section:
     ).one()
     if count >= SECTIONS_MAX:
         raise LessonError(
-            f"A course can have at most {SECTIONS_MAX} sections.", code="too_many", status=409
+            _("A course can have at most %(num)d sections.", num=SECTIONS_MAX),
+            code="too_many",
+            status=409,
         )
     section = Section(course_id=course_id, title=title, position=(last or 0) + 1)
     db.session.add(section)
@@ -130,9 +132,9 @@ def _clean_ids(ids: Any) -> list[int]:
     if not isinstance(ids, list) or not all(
         isinstance(i, int) and not isinstance(i, bool) for i in ids
     ):
-        raise invalid({"ids": ["Give the ids as a list of whole numbers."]})
+        raise invalid({"ids": [_("Give the ids as a list of whole numbers.")]})
     if len(set(ids)) != len(ids):
-        raise invalid({"ids": ["Each id may appear only once."]})
+        raise invalid({"ids": [_("Each id may appear only once.")]})
     return ids
 
 
@@ -141,7 +143,7 @@ def reorder_sections(course_id: int, ids: Any) -> list[Section]:
     ids = _clean_ids(ids)
     sections = sections_of(course_id, with_lessons=False)
     if set(ids) != {s.id for s in sections}:
-        raise invalid({"ids": ["List every section of this course exactly once."]})
+        raise invalid({"ids": [_("List every section of this course exactly once.")]})
     by_id = {s.id: s for s in sections}
     for position, section_id in enumerate(ids, start=1):
         by_id[section_id].position = position
@@ -190,26 +192,28 @@ def clean_lesson_fields(data: Mapping[str, Any], *, creating: bool) -> dict[str,
         if value is None:
             value = 0
         if isinstance(value, bool) or not isinstance(value, int):
-            errors["duration_seconds"] = ["Must be a whole number of seconds."]
+            errors["duration_seconds"] = [_("Must be a whole number of seconds.")]
         elif not 0 <= value <= DURATION_MAX:
-            errors["duration_seconds"] = [f"Must be between 0 and {DURATION_MAX} seconds."]
+            errors["duration_seconds"] = [
+                _("Must be between 0 and %(max)d seconds.", max=DURATION_MAX)
+            ]
         else:
             out["duration_seconds"] = value
     if "status" in data:
         if data["status"] in STATUSES:
             out["status"] = data["status"]
         else:
-            errors["status"] = [f"Choose one of: {', '.join(STATUSES)}."]
+            errors["status"] = [_("Choose one of: %(choices)s.", choices=", ".join(STATUSES))]
     if "free_preview" in data:
         if isinstance(data["free_preview"], bool):
             out["free_preview"] = data["free_preview"]
         else:
-            errors["free_preview"] = ["Must be true or false."]
+            errors["free_preview"] = [_("Must be true or false.")]
     if creating:
         type_name = data.get("type")
         if not isinstance(type_name, str) or get_lesson_type(type_name) is None:
             names = ", ".join(t.name for t in lesson_types())
-            errors["type"] = [f"Choose a lesson type: {names}."]
+            errors["type"] = [_("Choose a lesson type: %(names)s.", names=names)]
         else:
             out["type"] = type_name
     if errors:
@@ -222,20 +226,24 @@ def content_form(lesson_type: LessonType, content: Any) -> Any:
     if content is None:
         content = {}
     if not isinstance(content, dict):
-        raise invalid({"content": ["Must be an object with the lesson type's fields."]})
+        raise invalid({"content": [_("Must be an object with the lesson type's fields.")]})
     form = lesson_type.editor_form(formdata=None, meta={"csrf": False})
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(content) - {f.name for f in form})
     if unknown:
         errors["content"] = [
-            f"Unknown field(s) for a {lesson_type.name} lesson: {', '.join(unknown)}."
+            _(
+                "Unknown field(s) for a %(type)s lesson: %(fields)s.",
+                type=lesson_type.name,
+                fields=", ".join(unknown),
+            )
         ]
     data = {}
     for name, value in content.items():
         if name not in form:
             continue
         if value is not None and not isinstance(value, str):
-            errors[f"content.{name}"] = ["Must be text."]
+            errors[f"content.{name}"] = [_("Must be text.")]
         elif value is not None:
             data[name] = value
     if errors:
@@ -247,7 +255,8 @@ def content_form(lesson_type: LessonType, content: Any) -> Any:
 def apply_content(lesson: Lesson, lesson_type: LessonType, form: Any) -> None:
     """Validate the type's form and let it store the content; raise LessonError if refused."""
     if not form.validate():
-        raise invalid({f"content.{k}": list(v) for k, v in form.errors.items()})
+        # str(): lazy validator messages become today's words (and JSON can carry them).
+        raise invalid({f"content.{k}": [str(m) for m in v] for k, v in form.errors.items()})
     try:
         form.save(lesson)
     except ContentError as exc:
@@ -262,6 +271,7 @@ def check_publishable(lesson: Lesson) -> None:
     if lesson.status != DRAFT and lesson_type and lesson_type.publish_problem:
         problem = lesson_type.publish_problem(lesson)
         if problem:
+            problem = str(problem)  # a lazy string from the type's plugin: in today's language
             raise invalid({"status": [problem]}, problem)
 
 
@@ -277,7 +287,10 @@ def create_lesson(section: Section, data: Mapping[str, Any], form: Any = None) -
     ).one()
     if count >= LESSONS_PER_SECTION_MAX:
         raise LessonError(
-            f"A section can have at most {LESSONS_PER_SECTION_MAX} lessons; start a new section.",
+            _(
+                "A section can have at most %(num)d lessons; start a new section.",
+                num=LESSONS_PER_SECTION_MAX,
+            ),
             code="too_many",
             status=409,
         )
@@ -308,14 +321,14 @@ def update_lesson(lesson: Lesson, data: Mapping[str, Any], form: Any = None) -> 
     """Change the fields present in `data` (and the content, when given)."""
     fields = clean_lesson_fields(data, creating=False)
     if "type" in data and data["type"] != lesson.type:
-        raise invalid({"type": ["A lesson's type cannot change; create a new lesson instead."]})
+        raise invalid({"type": [_("A lesson's type cannot change; create a new lesson instead.")]})
     lesson_type = get_lesson_type(lesson.type)
     was_published = lesson.is_published
     for key, value in fields.items():
         setattr(lesson, key, value)
     if form is None and "content" in data:
         if lesson_type is None:
-            raise invalid({"content": ["This lesson's type is not installed on this site."]})
+            raise invalid({"content": [_("This lesson's type is not installed on this site.")]})
         form = content_form(lesson_type, data["content"])
     if form is not None and lesson_type is not None:
         apply_content(lesson, lesson_type, form)
@@ -367,8 +380,10 @@ def reorder_lessons(section: Section, ids: Any) -> list[Lesson]:
         raise invalid(
             {
                 "ids": [
-                    "List every lesson of this section exactly once "
-                    "(and only lessons of the same course)."
+                    _(
+                        "List every lesson of this section exactly once "
+                        "(and only lessons of the same course)."
+                    )
                 ]
             }
         )

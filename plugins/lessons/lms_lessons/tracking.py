@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from flask_babel import format_percent
 from lms_catalog import get_enrollment, touch_last_lesson
 
+from lms.i18n import _
 from lms.models import utcnow
 from lms_lessons import progress
 from lms_lessons.access import LessonAccess, require_content
@@ -45,7 +47,7 @@ def require_tracking(found: LessonAccess) -> None:
     require_content(found)
     if not found.can_track:
         raise LessonError(
-            "Only enrolled students have progress. Enrol in this course to track yours.",
+            _("Only enrolled students have progress. Enrol in this course to track yours."),
             code="not_enrolled",
             status=403,
         )
@@ -55,9 +57,11 @@ def _seconds(name: str, value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise invalid({name: ["Must be a number of seconds."]})
+        raise invalid({name: [_("Must be a number of seconds.")]})
     if not 0 <= value <= progress.POSITION_MAX:
-        raise invalid({name: [f"Must be between 0 and {progress.POSITION_MAX} seconds."]})
+        raise invalid(
+            {name: [_("Must be between 0 and %(max)d seconds.", max=progress.POSITION_MAX)]}
+        )
     return int(value)
 
 
@@ -111,11 +115,14 @@ def completion_hint(lesson_type: LessonType | None) -> str:
     if lesson_type is None or lesson_type.completion == MANUAL:
         return ""
     if lesson_type.completion_hint:
-        return lesson_type.completion_hint
+        return str(lesson_type.completion_hint)
     if lesson_type.completion == WATCHED:
         share = round(watched_share() * 100)
-        return f"This lesson completes by itself once you have watched {share}% of it."
-    return "This lesson completes once you finish its activity."
+        return _(
+            "This lesson completes by itself once you have watched %(share)s of it.",
+            share=format_percent(share / 100),
+        )
+    return _("This lesson completes once you finish its activity.")
 
 
 def report(found: LessonAccess, position: Any, watched_seconds: Any) -> ProgressResult:
@@ -171,7 +178,7 @@ def complete_lesson(user: Any, lesson: Lesson) -> bool:
     enrollment = get_enrollment(user.id, lesson.course_id)
     if enrollment is None or not enrollment.is_active:
         raise LessonError(
-            "Only enrolled students complete lessons.", code="not_enrolled", status=403
+            _("Only enrolled students complete lessons."), code="not_enrolled", status=403
         )
     _row, newly = _record(user, lesson, EXTERNAL, complete=True)
     if newly:

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from lms.db import write_now
 from lms.extensions import db
+from lms.i18n import _
 from lms.markup import plain_text
 from lms.permissions import login_required
 from lms_lessons import access, files, services, tracking
@@ -97,7 +98,7 @@ def start(slug: str) -> Response:
             return redirect(url_for("lessons.lesson", lesson_id=lesson.id))
     if lessons:  # everything done: back to the last lesson (it links to the certificate)
         return redirect(url_for("lessons.lesson", lesson_id=lessons[-1].id))
-    flash("This course has no lessons yet.", "info")
+    flash(_("This course has no lessons yet."), "info")
     return redirect(url_for("catalog.course", slug=course.slug))
 
 
@@ -117,9 +118,9 @@ def complete(lesson_id: int) -> Response:
         return redirect(url_for("lessons.lesson", lesson_id=lesson_id))
     db.session.commit()
     if result.course_progress == 100:
-        flash("Lesson complete. That was the last one: well done!", "success")
+        flash(_("Lesson complete. That was the last one: well done!"), "success")
         return redirect(url_for("lessons.lesson", lesson_id=lesson_id))
-    flash("Lesson complete.", "success")
+    flash(_("Lesson complete."), "success")
     sections = services.sections_of(found.course.id)
     _previous, following = _neighbours(
         services.ordered_lessons(sections, include_drafts=False), lesson_id
@@ -140,7 +141,7 @@ def download(lesson_id: int) -> Response:
         abort(403, exc.description)
     content = found.lesson.content or {}
     if not content.get("key"):
-        abort(404, "This lesson has no file yet.")
+        abort(404, _("This lesson has no file yet."))
     response = redirect(files.signed_url(content, download=True))
     response.headers["Cache-Control"] = "no-store"
     return response

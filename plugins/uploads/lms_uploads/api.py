@@ -14,6 +14,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from lms.api import ApiBlueprint, require_user
 from lms.extensions import db
+from lms.i18n import _
 from lms.models import Task, TaskStatus, utcnow
 from lms.permissions import check_first
 from lms_uploads.models import FAILED, Video
@@ -32,9 +33,9 @@ def editable_video(video_id: int, user: Any) -> Video:
     video = db.session.get(Video, video_id)
     course = get_course(video.course_id) if video is not None else None
     if video is None or course is None or not course_permission(user, course, "view"):
-        raise NotFound("There is no such video.")
+        raise NotFound(_("There is no such video."))
     if not course_permission(user, course, "edit"):
-        raise Forbidden("Only the course's instructors can see how its videos are processed.")
+        raise Forbidden(_("Only the course's instructors can see how its videos are processed."))
     return video
 
 

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from flask import current_app
+from flask_babel import format_number
 
 from lms.commit import on_commit
 from lms.extensions import db
+from lms.i18n import _
 from lms.storage import StorageError, get_storage
 
 #: Largest caption file accepted (bytes): a two-hour film's subtitles are ~150 KB.
@@ -96,14 +98,23 @@ def _stamp(value: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
 
 
+def _bad_timing(line_no: int, line: str, example: str) -> str:
+    return _(
+        "Line %(line)s: “%(text)s” is not a valid timing (expected like %(example)s).",
+        line=format_number(line_no),
+        text=line.strip()[:60],
+        example=example,
+    )
+
+
 def _decode(data: bytes) -> str:
     if b"\x00" in data:
-        raise CaptionError("This is not a caption file: it is not text (WebVTT or SRT).")
+        raise CaptionError(_("This is not a caption file: it is not text (WebVTT or SRT)."))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CaptionError(
-            "The file is not UTF-8 text. Save it as UTF-8 (WebVTT or SRT) and upload it again."
+            _("The file is not UTF-8 text. Save it as UTF-8 (WebVTT or SRT) and upload it again.")
         ) from exc
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -149,7 +160,13 @@ def _clean_settings(raw: str, line_no: int) -> str:
         name, sep, value = item.partition(":")
         check = _SETTINGS.get(name)
         if not sep or check is None or not check.match(value):
-            raise CaptionError(f"Line {line_no}: the cue setting “{item}” is not valid WebVTT.")
+            raise CaptionError(
+                _(
+                    "Line %(line)s: the cue setting “%(setting)s” is not valid WebVTT.",
+                    line=format_number(line_no),
+                    setting=item,
+                )
+            )
         kept.append(item)
     return " ".join(kept)
 
@@ -157,7 +174,12 @@ def _clean_settings(raw: str, line_no: int) -> str:
 def _check_times(start: float, end: float, line_no: int) -> None:
     if end <= start:
         raise CaptionError(
-            f"Line {line_no}: the cue ends before it starts ({_stamp(start)} --> {_stamp(end)})."
+            _(
+                "Line %(line)s: the cue ends before it starts (%(start)s --> %(end)s).",
+                line=format_number(line_no),
+                start=_stamp(start),
+                end=_stamp(end),
+            )
         )
 
 
@@ -165,7 +187,7 @@ def parse_vtt(text: str) -> list[Cue]:
     """Parse WebVTT text into cues; CaptionError (with the line) if it is not valid."""
     first = text.split("\n", 1)[0]
     if not (first == "WEBVTT" or first.startswith(("WEBVTT ", "WEBVTT\t"))):
-        raise CaptionError("This is not a WebVTT file: its first line must be “WEBVTT”.")
+        raise CaptionError(_("This is not a WebVTT file: its first line must be “WEBVTT”."))
     cues = []
     for line_no, lines in _blocks(text)[1:]:
         head = lines[0]
@@ -175,21 +197,20 @@ def parse_vtt(text: str) -> list[Cue]:
         timing_no = line_no
         if "-->" not in head and re.match(r"^\d+:\d", head):
             # A timing line with a typo ("->"), not a cue identifier.
-            raise CaptionError(
-                f"Line {line_no}: “{head.strip()[:60]}” is not a valid timing "
-                "(expected like 00:00:01.000 --> 00:00:04.000)."
-            )
+            raise CaptionError(_bad_timing(line_no, head, "00:00:01.000 --> 00:00:04.000"))
         if "-->" not in head:
             identifier, lines = head, lines[1:]
             timing_no += 1
             if not lines:
-                raise CaptionError(f"Line {line_no}: a cue has no timing line (start --> end).")
+                raise CaptionError(
+                    _(
+                        "Line %(line)s: a cue has no timing line (start --> end).",
+                        line=format_number(line_no),
+                    )
+                )
         match = _VTT_TIMING.match(lines[0].strip())
         if not match:
-            raise CaptionError(
-                f"Line {timing_no}: “{lines[0].strip()[:60]}” is not a valid timing "
-                "(expected like 00:00:01.000 --> 00:00:04.000)."
-            )
+            raise CaptionError(_bad_timing(timing_no, lines[0], "00:00:01.000 --> 00:00:04.000"))
         start = _seconds(*match.group(1, 2, 3, 4))
         end = _seconds(*match.group(5, 6, 7, 8))
         _check_times(start, end, timing_no)
@@ -207,17 +228,17 @@ def parse_srt(text: str) -> list[Cue]:
             # The cue's counter line; SRT numbers every cue.
             if not lines[0].strip().isdigit() or len(lines) < 2:
                 raise CaptionError(
-                    f"Line {line_no}: expected a cue number or a timing "
-                    "(like 00:00:01,000 --> 00:00:04,000)."
+                    _(
+                        "Line %(line)s: expected a cue number or a timing (like %(example)s).",
+                        line=format_number(line_no),
+                        example="00:00:01,000 --> 00:00:04,000",
+                    )
                 )
             lines = lines[1:]
             timing_no += 1
         match = _SRT_TIMING.match(lines[0].strip())
         if not match:
-            raise CaptionError(
-                f"Line {timing_no}: “{lines[0].strip()[:60]}” is not a valid timing "
-                "(expected like 00:00:01,000 --> 00:00:04,000)."
-            )
+            raise CaptionError(_bad_timing(timing_no, lines[0], "00:00:01,000 --> 00:00:04,000"))
         start = _seconds(*match.group(1, 2, 3, 4))
         end = _seconds(*match.group(5, 6, 7, 8))
         _check_times(start, end, timing_no)
@@ -239,11 +260,14 @@ def to_vtt(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, bool]:
     """
     if len(data) > max_bytes:
         raise CaptionError(
-            f"The caption file is too big ({len(data) // 1024:,} KB); "
-            f"the limit is {max_bytes // 1024:,} KB."
+            _(
+                "The caption file is too big (%(size)s KB); the limit is %(limit)s KB.",
+                size=format_number(len(data) // 1024),
+                limit=format_number(max_bytes // 1024),
+            )
         )
     if not data.strip():
-        raise CaptionError("The caption file is empty.")
+        raise CaptionError(_("The caption file is empty."))
     text = _decode(data)
     if text.startswith("WEBVTT"):
         cues, converted = parse_vtt(text), False
@@ -251,11 +275,13 @@ def to_vtt(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, bool]:
         cues, converted = parse_srt(text), True
     else:
         raise CaptionError(
-            "This is not a caption file: upload WebVTT (.vtt, starting with “WEBVTT”) "
-            "or SRT (.srt)."
+            _(
+                "This is not a caption file: upload WebVTT (.vtt, starting with “WEBVTT”) "
+                "or SRT (.srt)."
+            )
         )
     if not cues:
-        raise CaptionError("The caption file has no captions in it (no timed cues).")
+        raise CaptionError(_("The caption file has no captions in it (no timed cues)."))
     out = ["WEBVTT", ""]
     for cue in cues:
         if cue.identifier:
@@ -271,13 +297,16 @@ def clean_language(value: Any) -> str:
     """Return a BCP 47 language tag ("en", "pt-BR"), or CaptionError."""
     language = str(value or "").strip()
     if not language:
-        raise CaptionError("Choose the captions' language (like en, fr or pt-BR).", "language")
+        raise CaptionError(_("Choose the captions' language (like en, fr or pt-BR)."), "language")
     if len(language) > 16 or not _LANGUAGE.match(language):
         raise CaptionError(
-            f"“{language[:20]}” is not a language code: use one like en, fr, ar or pt-BR.",
+            _(
+                "“%(code)s” is not a language code: use one like en, fr, ar or pt-BR.",
+                code=language[:20],
+            ),
             "language",
         )
-    primary, _, rest = language.partition("-")
+    primary, _dash, rest = language.partition("-")
     return primary.lower() + ("-" + rest if rest else "")
 
 

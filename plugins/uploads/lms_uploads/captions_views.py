@@ -16,6 +16,7 @@ from wtforms import StringField
 from wtforms.validators import Length
 
 from lms.extensions import db
+from lms.i18n import _, _l
 from lms.permissions import login_required
 from lms_uploads.blueprint import bp
 from lms_uploads.captions import (
@@ -31,22 +32,25 @@ from lms_uploads.models import Caption, Video
 
 class CaptionForm(FlaskForm):
     file = FileField(
-        "Caption file",
-        description="WebVTT (.vtt) or SubRip (.srt), UTF-8 text. SRT is converted to WebVTT.",
+        _l("Caption file"),
+        description=_l("WebVTT (.vtt) or SubRip (.srt), UTF-8 text. SRT is converted to WebVTT."),
         render_kw={"accept": ".vtt,.srt,text/vtt"},
     )
     language = StringField(
-        "Language code",
-        description="Like en, fr, ar or pt-BR. "
-        "Uploading again for a language replaces its captions.",
-        validators=[Length(max=16, message="At most 16 characters.")],
+        _l("Language code"),
+        description=_l(
+            "Like en, fr, ar or pt-BR. Uploading again for a language replaces its captions."
+        ),
+        validators=[Length(max=16, message=_l("At most %(num)d characters.", num=16))],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     label = StringField(
-        "Name in the captions menu (optional)",
-        description="Shown to students, like “English” or “Français (auto)”. "
-        "Left empty, the language's own name is used.",
-        validators=[Length(max=64, message="At most 64 characters.")],
+        _l("Name in the captions menu (optional)"),
+        description=_l(
+            "Shown to students, like “English” or “Français (auto)”. "
+            "Left empty, the language's own name is used."
+        ),
+        validators=[Length(max=64, message=_l("At most %(num)d characters.", num=64))],
     )
 
 
@@ -60,7 +64,7 @@ def editable_video(video_id: int, user: Any) -> tuple[Video, Lesson, Any]:
     if course is None or lesson is None or not course.can_view(user):
         abort(404)
     if not course.can_edit(user):
-        abort(403, "Only this course's instructors can change its captions.")
+        abort(403, _("Only this course's instructors can change its captions."))
     return video, lesson, course
 
 
@@ -74,7 +78,7 @@ def captions_page(video_id: int) -> Any:
         upload = form.file.data
         try:
             if not isinstance(upload, FileStorage) or not upload.filename:
-                raise CaptionError("Choose a caption file (WebVTT or SRT) to upload.")
+                raise CaptionError(_("Choose a caption file (WebVTT or SRT) to upload."))
             data = read_limited(upload.stream, max_bytes())
             caption, converted = save_caption(video, form.language.data, form.label.data, data)
         except CaptionError as exc:
@@ -83,8 +87,14 @@ def captions_page(video_id: int) -> Any:
             status = 422
         else:
             db.session.commit()
-            note = " (converted from SRT to WebVTT)" if converted else ""
-            flash(f"Captions in {caption.label} saved{note}.", "success")
+            if converted:
+                saved = _(
+                    "Captions in %(label)s saved (converted from SRT to WebVTT).",
+                    label=caption.label,
+                )
+            else:
+                saved = _("Captions in %(label)s saved.", label=caption.label)
+            flash(saved, "success")
             return redirect(url_for(".captions_page", video_id=video.id))
     elif form.is_submitted():
         status = 422
@@ -111,5 +121,5 @@ def delete_caption_page(video_id: int, caption_id: int) -> Response:
     label = caption.label
     delete_caption(caption)
     db.session.commit()
-    flash(f"Captions in {label} deleted.", "success")
+    flash(_("Captions in %(label)s deleted.", label=label), "success")
     return redirect(url_for(".captions_page", video_id=video.id))

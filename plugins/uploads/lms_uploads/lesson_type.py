@@ -10,6 +10,7 @@ from lms_lessons import WATCHED, ContentForm, Lesson, LessonType
 from markupsafe import Markup
 from wtforms import Field
 
+from lms.i18n import _, _l
 from lms_uploads import videos
 from lms_uploads.models import AWAITING_UPLOAD, FAILED, PENDING, PROCESSING, READY
 
@@ -38,21 +39,21 @@ class DropZoneWidget:
 
 
 STATUS_TEXT = {
-    AWAITING_UPLOAD: "No video uploaded yet.",
-    PENDING: "Uploaded; waiting to be processed.",
-    PROCESSING: "Processing the video…",
-    READY: "Ready: students can watch it.",
-    FAILED: "Processing failed.",
+    AWAITING_UPLOAD: _l("No video uploaded yet."),
+    PENDING: _l("Uploaded; waiting to be processed."),
+    PROCESSING: _l("Processing the video…"),
+    READY: _l("Ready: students can watch it."),
+    FAILED: _l("Processing failed."),
 }
 
 
 def status_text(video: Any) -> str:
     """Say where a video stands, for its owner."""
     if video is None:
-        return STATUS_TEXT[AWAITING_UPLOAD]
+        return str(STATUS_TEXT[AWAITING_UPLOAD])
     if video.status == FAILED and video.error:
-        return f"Processing failed: {video.error}"
-    return STATUS_TEXT.get(video.status, video.status)
+        return _("Processing failed: %(error)s", error=video.error)
+    return str(STATUS_TEXT.get(video.status, video.status))
 
 
 class DropZoneField(Field):
@@ -67,9 +68,11 @@ class DropZoneField(Field):
 
 class VideoForm(ContentForm):
     video = DropZoneField(
-        "Video file",
-        description="MP4, MOV, MKV, WebM, AVI, MPEG-TS, OGG or FLV. The upload resumes "
-        "where it stopped if the connection drops or you close the page.",
+        _l("Video file"),
+        description=_l(
+            "MP4, MOV, MKV, WebM, AVI, MPEG-TS, OGG or FLV. The upload resumes "
+            "where it stopped if the connection drops or you close the page."
+        ),
     )
 
     def load(self, lesson: Lesson) -> None:
@@ -97,7 +100,7 @@ def _video_json(lesson: Lesson) -> Mapping[str, Any]:
 def _video_problem(lesson: Lesson) -> str | None:
     video = videos.video_for_lesson(lesson.id)
     if video is None or not video.source_key:
-        return "Upload the video before publishing the lesson."
+        return _("Upload the video before publishing the lesson.")
     return None
 
 
@@ -122,12 +125,12 @@ def video_lesson_deleted(lesson: Lesson, **_: Any) -> None:
 
 VIDEO = LessonType(
     name="video",
-    label="Video",
-    description="An uploaded video, streamed in the quality that suits each viewer.",
+    label=_l("Video"),
+    description=_l("An uploaded video, streamed in the quality that suits each viewer."),
     player_template="uploads/player.html",
     editor_form=VideoForm,
     completion=WATCHED,
-    completion_hint="Watch the video to complete this lesson.",
+    completion_hint=_l("Watch the video to complete this lesson."),
     player_context=_player_context,
     content_json=_video_json,
     publish_problem=_video_problem,

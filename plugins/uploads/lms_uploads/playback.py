@@ -30,6 +30,7 @@ from lms_catalog import get_course, get_enrollment
 from lms_lessons import Lesson
 
 from lms.extensions import db
+from lms.i18n import _
 from lms.models import User
 from lms.storage import StorageError, get_storage
 from lms.urls import external_url
@@ -154,10 +155,10 @@ def _require_playable(video_id: int) -> tuple[PlaybackAccess, str]:
     if found is None:
         course = get_course(video.course_id)
         if _authenticated(user) and course is not None and course.can_view(user):
-            abort(403, "Enrol in this course to watch its videos.")
+            abort(403, _("Enrol in this course to watch its videos."))
         abort(404)
     if video.status != READY or not video.hls_prefix:
-        abort(404, "This video is not ready to play yet.")
+        abort(404, _("This video is not ready to play yet."))
     return found, request.args.get("grant", "")
 
 

@@ -16,6 +16,7 @@ from lms_catalog import get_course
 
 from lms.api import ApiBlueprint, ApiError, require_user
 from lms.extensions import db
+from lms.i18n import _
 from lms.permissions import check_first, login_required
 from lms_uploads import playback
 from lms_uploads.captions import (
@@ -39,7 +40,7 @@ blp = ApiBlueprint(
 def _video(video_id: int) -> Video:
     video = db.session.get(Video, video_id)
     if video is None:
-        raise ApiError(404, "There is no such video.", code="not_found")
+        raise ApiError(404, _("There is no such video."), code="not_found")
     return video
 
 
@@ -51,8 +52,8 @@ def _playable(video_id: int) -> playback.PlaybackAccess:
     if found is None:
         course = get_course(video.course_id)
         if course is None or not course.can_view(user):
-            raise ApiError(404, "There is no such video.", code="not_found")
-        raise ApiError(403, "Enrol in this course to watch its videos.", code="forbidden")
+            raise ApiError(404, _("There is no such video."), code="not_found")
+        raise ApiError(403, _("Enrol in this course to watch its videos."), code="forbidden")
     return found
 
 
@@ -61,10 +62,10 @@ def _edits_video(video_id: int, **_path: Any) -> None:
     video = _video(video_id)
     course = get_course(video.course_id)
     if course is None or not course.can_view(user):
-        raise ApiError(404, "There is no such video.", code="not_found")
+        raise ApiError(404, _("There is no such video."), code="not_found")
     if not course.can_edit(user):
         raise ApiError(
-            403, "Only this course's instructors can change its captions.", code="forbidden"
+            403, _("Only this course's instructors can change its captions."), code="forbidden"
         )
 
 
@@ -94,7 +95,7 @@ class VideoPlayback(MethodView):
         found = _playable(video_id)
         video = found.video
         if video.status != playback.READY or not video.hls_prefix:
-            raise ApiError(409, "This video is not ready to play yet.", code="not_ready")
+            raise ApiError(409, _("This video is not ready to play yet."), code="not_ready")
         grant = playback.issue_grant(video, require_user())
         return {
             "video_id": video.id,
@@ -133,7 +134,7 @@ class VideoCaptions(MethodView):
         upload = request.files.get("file")
         try:
             if upload is None or not upload.filename:
-                raise CaptionError("Choose a caption file (WebVTT or SRT) to upload.")
+                raise CaptionError(_("Choose a caption file (WebVTT or SRT) to upload."))
             content = read_limited(upload.stream, max_bytes())
             caption, converted = save_caption(
                 video, data.get("language"), data.get("label"), content
@@ -160,6 +161,6 @@ class VideoCaption(MethodView):
             db.select(Caption).where(Caption.video_id == video_id, Caption.language == language)
         ).scalar_one_or_none()
         if caption is None:
-            raise ApiError(404, "This video has no captions in that language.", code="not_found")
+            raise ApiError(404, _("This video has no captions in that language."), code="not_found")
         delete_caption(caption)
         db.session.commit()

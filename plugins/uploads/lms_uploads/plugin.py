@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
+from lms.i18n import _l
 from lms.plugins import PeriodicJob, Plugin
 from lms.settings import SettingSpec
 
@@ -28,35 +29,41 @@ class UploadsPlugin(Plugin):
             4096,
             min=1,
             max=1024 * 1024,
-            label="Largest upload (MB)",
-            description="An upload declaring more bytes than this is refused before any "
-            "byte is stored (4096 MB = 4 GB).",
+            label=_l("Largest upload (MB)"),
+            description=_l(
+                "An upload declaring more bytes than this is refused before any "
+                "byte is stored (4096 MB = 4 GB)."
+            ),
         ),
         "instructor_quota_gb": SettingSpec(
             int,
             50,
             min=1,
             max=1024 * 1024,
-            label="Storage per instructor (GB)",
-            description="The uploads and videos of one person may take at most this much "
-            "storage; a new upload that would pass it is refused before its first byte.",
+            label=_l("Storage per instructor (GB)"),
+            description=_l(
+                "The uploads and videos of one person may take at most this much "
+                "storage; a new upload that would pass it is refused before its first byte."
+            ),
         ),
         "upload_expiry_hours": SettingSpec(
             int,
             24,
             min=1,
             max=24 * 30,
-            label="Unfinished uploads expire after (hours)",
-            description="An upload that receives no bytes for this long is abandoned "
-            "and its bytes are deleted; the browser then starts it again from zero.",
+            label=_l("Unfinished uploads expire after (hours)"),
+            description=_l(
+                "An upload that receives no bytes for this long is abandoned "
+                "and its bytes are deleted; the browser then starts it again from zero."
+            ),
         ),
         "max_duration_minutes": SettingSpec(
             int,
             240,
             min=1,
             max=24 * 60,
-            label="Longest video (minutes)",
-            description="A video longer than this is refused when its upload is checked.",
+            label=_l("Longest video (minutes)"),
+            description=_l("A video longer than this is refused when its upload is checked."),
         ),
     }
     default_config: dict[str, Any] = {

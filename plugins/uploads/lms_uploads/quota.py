@@ -6,10 +6,12 @@ before its first byte is stored.
 
 from __future__ import annotations
 
+from flask_babel import format_decimal, format_number
 from sqlalchemy import func, select
 
 from lms.errors import ServiceError
 from lms.extensions import db
+from lms.i18n import _
 from lms.settings import get_setting
 from lms_uploads.models import COMPLETE, RECEIVING, Upload, Video
 
@@ -48,12 +50,12 @@ def used_bytes(user_id: int) -> int:
 
 
 def human_size(n: int) -> str:
-    """Say a size the way people read it: "512 KB", "4.0 GB"."""
+    """Say a size the way people read it, in the current language: "512 KB", "4.0 GB"."""
     if n < MB:
-        return f"{max(1, n // 1024)} KB"
+        return _("%(size)s KB", size=format_number(max(1, n // 1024)))
     if n < GB:
-        return f"{n / MB:.0f} MB"
-    return f"{n / GB:.1f} GB"
+        return _("%(size)s MB", size=format_number(round(n / MB)))
+    return _("%(size)s GB", size=format_decimal(n / GB, "#,##0.0"))
 
 
 def check_upload_allowed(user_id: int, length: int) -> None:
@@ -61,8 +63,11 @@ def check_upload_allowed(user_id: int, length: int) -> None:
     largest = max_file_size()
     if length > largest:
         raise LimitError(
-            f"This file is {human_size(length)}; the largest upload allowed is "
-            f"{human_size(largest)}.",
+            _(
+                "This file is %(size)s; the largest upload allowed is %(limit)s.",
+                size=human_size(length),
+                limit=human_size(largest),
+            ),
             code="file_too_large",
         )
     quota = quota_bytes()
@@ -70,8 +75,13 @@ def check_upload_allowed(user_id: int, length: int) -> None:
     if used + length > quota:
         free = max(0, quota - used)
         raise LimitError(
-            f"This file ({human_size(length)}) does not fit in your storage quota: "
-            f"{human_size(free)} of {human_size(quota)} left. Delete videos you no longer "
-            "need, or ask an administrator for more space.",
+            _(
+                "This file (%(size)s) does not fit in your storage quota: %(free)s of "
+                "%(quota)s left. Delete videos you no longer need, or ask an administrator "
+                "for more space.",
+                size=human_size(length),
+                free=human_size(free),
+                quota=human_size(quota),
+            ),
             code="quota_exceeded",
         )

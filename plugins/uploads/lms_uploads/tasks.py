@@ -42,7 +42,8 @@ def transcode_video(video_id: int) -> dict[str, object]:
     # The queue moved: tell the owners of the waiting transcodes their place in line.
     transcode.announce_queue_positions()
     try:
-        return transcode.transcode(video_id)
+        with transcode.owners_language(video_id):
+            return transcode.transcode(video_id)
     except Exception:
         db.session.rollback()
         # The core records the failure and queues the retry; the video says "pending"

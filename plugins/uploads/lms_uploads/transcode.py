@@ -30,12 +30,15 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
+from flask_babel import format_decimal, format_number
 from sqlalchemy import select, update
 
 from lms.extensions import db
+from lms.i18n import _, _l, ngettext, user_locale
 from lms.models import Task, TaskStatus
 from lms.settings import get_setting
 from lms.storage import get_storage
@@ -56,7 +59,7 @@ POSTER = "poster.jpg"
 PREPARE_SHARE, LADDER_SHARE = 3.0, 92.0
 # At most one progress report a second: each is a database write and a push.
 REPORT_EVERY = 1.0
-FINAL_FAILURE = (
+FINAL_FAILURE = _l(
     "Processing the video failed several times. Try again with the retry button; "
     "if it fails again, export the video again from your editing program and upload it."
 )
@@ -142,8 +145,31 @@ def queue_position(task_id: int) -> int | None:
 
 def waiting_message(position: int) -> str:
     if position == 1:
-        return "Waiting to be processed: next in line."
-    return f"Waiting to be processed: {position - 1} ahead in line."
+        return _("Waiting to be processed: next in line.")
+    ahead = position - 1
+    return ngettext(
+        "Waiting to be processed: %(count)s ahead in line.",
+        "Waiting to be processed: %(count)s ahead in line.",
+        ahead,
+        count=format_number(ahead),
+    )
+
+
+def _owner(user_id: int | None) -> Any:
+    """Who a video's messages are for, as `user_locale` needs them (None: the site's language)."""
+    from lms.models import User
+
+    user = db.session.get(User, user_id) if user_id else None
+    # Kept apart from the row: the callers roll back (and expire it) before they write.
+    return SimpleNamespace(language=getattr(user, "language", None))
+
+
+@contextlib.contextmanager
+def owners_language(video_id: int) -> Iterator[None]:
+    """Words the job stores or pushes for a video (progress, refusals) in its owner's language."""
+    video = db.session.get(Video, video_id)
+    with user_locale(_owner(video.owner_id if video is not None else None)):
+        yield
 
 
 def announce_queue_positions(finished: int | None = None) -> None:
@@ -151,9 +177,11 @@ def announce_queue_positions(finished: int | None = None) -> None:
     from lms.realtime import emit
 
     waiting = waiting_transcodes(finished)
+    owners = {owner: _owner(owner) for _task, owner, _position in waiting}
     db.session.rollback()
     for task_id, owner, position in waiting:
-        message = waiting_message(position)
+        with user_locale(owners[owner]):
+            message = waiting_message(position)
         with db.engine.begin() as conn:
             conn.execute(
                 update(Task)
@@ -251,13 +279,16 @@ def _run_ladder(
                 proc.wait()
     if proc.returncode != 0:
         tail = errors.read_text(errors="replace")[-2000:].strip()
-        raise TranscodeError(f"ffmpeg exited with {proc.returncode}: {tail}")
+        raise TranscodeError(f"ffmpeg exited with {proc.returncode}: {tail}")  # for the log
 
 
 def _speed_message(progress: Progress) -> str:
     if progress.speed:
-        return f"Converting the video ({progress.speed:.1f}x real time)."
-    return "Converting the video."
+        return _(
+            "Converting the video (%(speed)sx real time).",
+            speed=format_decimal(progress.speed, "0.0"),
+        )
+    return _("Converting the video.")
 
 
 # --- the run ---------------------------------------------------------------------------
@@ -316,7 +347,7 @@ def transcode(video_id: int) -> dict[str, Any]:
         video.task_id = task_id
     db.session.commit()
     report = Reporter()
-    report(0, "Checking the video.", None, force=True)
+    report(0, _("Checking the video."), None, force=True)
 
     with sandbox.work_dir(root, video_id) as work:
         checks = work / "checks"
@@ -330,7 +361,7 @@ def transcode(video_id: int) -> dict[str, Any]:
             out.mkdir()
             has_poster = _thumbnail(src, result, checks, out / POSTER)
             rungs = ladder.plan_ladder(result)
-            report(PREPARE_SHARE, "Converting the video.", None, force=True)
+            report(PREPARE_SHARE, _("Converting the video."), None, force=True)
 
             def on_progress(progress: Progress) -> None:
                 percent = PREPARE_SHARE + LADDER_SHARE * progress.percent / 100
@@ -338,7 +369,7 @@ def transcode(video_id: int) -> dict[str, Any]:
 
             cmd = ladder.ladder_command(sandbox.ffmpeg_exe(), src, result, rungs, out)
             _run_ladder(cmd, result.duration, work, on_progress)
-        report(PREPARE_SHARE + LADDER_SHARE, "Saving the video.", None, force=True)
+        report(PREPARE_SHARE + LADDER_SHARE, _("Saving the video."), None, force=True)
         prefix = f"{hls_root(video_id)}{uuid.uuid4().hex[:16]}/"
         _publish(storage, out, prefix)
 
@@ -378,7 +409,7 @@ def mark_attempt_failed(video_id: int, final: bool) -> None:
     if video is None or video.status in (READY,):
         return
     video.status = FAILED if final else PENDING
-    video.error = FINAL_FAILURE if final else None
+    video.error = str(FINAL_FAILURE) if final else None
 
 
 def is_final_attempt(task_id: int | None) -> bool:
@@ -393,4 +424,6 @@ def on_task_failed(task: Task) -> None:
     if task.name != JOB_NAME or not task.args:
         return
     with contextlib.suppress(TypeError, ValueError):
-        mark_attempt_failed(int(task.args[0]), final=True)
+        video_id = int(task.args[0])
+        with owners_language(video_id):
+            mark_attempt_failed(video_id, final=True)

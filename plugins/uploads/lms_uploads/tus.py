@@ -40,6 +40,7 @@ from werkzeug.exceptions import ClientDisconnected
 
 from lms.errors import json_error
 from lms.extensions import db
+from lms.i18n import _
 from lms.models import utcnow
 from lms.redis_store import get_redis
 from lms.request_body import streams_request_body
@@ -64,7 +65,12 @@ LOCK_SECONDS_DEFAULT = 20
 
 
 class TusError(Exception):
-    """A refusal: the status and the core's JSON error (no body on HEAD)."""
+    """A refusal: the status and the core's JSON error (no body on HEAD).
+
+    Refusals a person reads (not signed in, expired, not yours, quota) are
+    translated; those about the protocol itself (headers, offsets) speak to the
+    tus client's programmer and stay English, like the headers and codes.
+    """
 
     def __init__(self, status: int, message: str, code: str, **headers: str) -> None:
         super().__init__(message)
@@ -114,7 +120,7 @@ def _require_version() -> None:
 
 def _require_user() -> Any:
     if not current_user.is_authenticated:
-        raise TusError(401, "Sign in (or send an API token) to upload.", "unauthorized")
+        raise TusError(401, _("Sign in (or send an API token) to upload."), "unauthorized")
     return current_user._get_current_object()
 
 
@@ -164,12 +170,14 @@ def encode_metadata(meta: dict[str, Any]) -> str:
 def _get_owned_upload(upload_id: str, user: Any) -> Upload:
     """The upload, if it exists and is `user`'s; 404 / 403 / 410 otherwise."""
     if not UPLOAD_ID_RE.match(upload_id):
-        raise TusError(404, "There is no such upload.", "not_found")
+        raise TusError(404, _("There is no such upload."), "not_found")
     upload = db.session.get(Upload, upload_id)
     if upload is None:
-        raise TusError(404, "There is no such upload.", "not_found")
+        raise TusError(404, _("There is no such upload."), "not_found")
     if upload.owner_id != user.id:
-        raise TusError(403, "Only the person who started an upload may continue it.", "forbidden")
+        raise TusError(
+            403, _("Only the person who started an upload may continue it."), "forbidden"
+        )
     if upload.status == RECEIVING and upload.expires_at < utcnow():
         # Overdue but the periodic job has not run yet: expire it now.
         discard_upload_bytes(upload)
@@ -177,7 +185,7 @@ def _get_owned_upload(upload_id: str, user: Any) -> Upload:
         db.session.commit()
     if upload.status == EXPIRED:
         raise TusError(
-            410, "This upload expired and its bytes were deleted; start it again.", "expired"
+            410, _("This upload expired and its bytes were deleted; start it again."), "expired"
         )
     return upload
 
@@ -189,7 +197,7 @@ def _stored_offset(upload: Upload) -> int:
     try:
         return get_storage().resume_upload(upload.session_id or "").offset
     except StorageError:
-        raise TusError(410, "This upload's bytes are gone; start it again.", "expired") from None
+        raise TusError(410, _("This upload's bytes are gone; start it again."), "expired") from None
 
 
 def _upload_headers(upload: Upload, offset: int) -> dict[str, str]:
@@ -214,10 +222,10 @@ def _purpose_target(user: Any, meta: dict[str, str]) -> tuple[str, Any]:
     lesson_id = meta.get("lesson_id", "")
     lesson = get_lesson(int(lesson_id)) if lesson_id.isdigit() and len(lesson_id) < 10 else None
     if lesson is None or lesson.type != "video":
-        raise TusError(404, "There is no such video lesson.", "not_found")
+        raise TusError(404, _("There is no such video lesson."), "not_found")
     course = get_course(lesson.course_id)
     if course is None or not course_permission(user, course, "edit"):
-        raise TusError(403, "Only the course's instructors may upload its videos.", "forbidden")
+        raise TusError(403, _("Only the course's instructors may upload its videos."), "forbidden")
     return purpose, ensure_video(lesson, owner_id=user.id)
 
 
@@ -280,14 +288,14 @@ def create() -> Response:
     length = _int_header("Upload-Length")
     assert length is not None
     if length == 0:
-        raise TusError(400, "The file is empty.", "empty_file")
+        raise TusError(400, _("The file is empty."), "empty_file")
     meta = parse_metadata(request.headers.get("Upload-Metadata"))
     purpose, video = _purpose_target(user, meta)
     # One creation per person at a time, so that two parallel requests cannot both
     # fit in the same free space (the check and the insert commit under the lock).
     lock = get_redis().lock(f"lms:uploads:quota:{user.id}", timeout=30, blocking_timeout=10)
     if not lock.acquire():
-        raise TusError(423, "Another of your uploads is being created; try again.", "locked")
+        raise TusError(423, _("Another of your uploads is being created; try again."), "locked")
     try:
         try:
             quota.check_upload_allowed(user.id, length)
@@ -366,10 +374,10 @@ def patch(upload_id: str) -> Response:
             response = Response(status=204)
             response.headers.update(_upload_headers(upload, upload.length))
             return response
-        raise TusError(409, "This upload is already complete.", "upload_complete")
+        raise TusError(409, _("This upload is already complete."), "upload_complete")
     lock = _lock(upload.id)
     if not lock.acquire():
-        raise TusError(423, "This upload is receiving bytes in another request.", "locked")
+        raise TusError(423, _("This upload is receiving bytes in another request."), "locked")
     try:
         return _append(upload, claimed or 0, lock)
     finally:
@@ -382,7 +390,7 @@ def _append(upload: Upload, claimed: int, lock: Any) -> Response:
     try:
         session = storage.resume_upload(upload.session_id or "")
     except StorageError:
-        raise TusError(410, "This upload's bytes are gone; start it again.", "expired") from None
+        raise TusError(410, _("This upload's bytes are gone; start it again."), "expired") from None
     offset = session.offset
     if claimed != offset:
         raise TusError(
@@ -417,7 +425,7 @@ def _append(upload: Upload, claimed: int, lock: Any) -> Response:
     new_offset = session.offset
     upload = db.session.get(Upload, upload_id)  # type: ignore[assignment]
     if upload is None or upload.status != RECEIVING:  # terminated meanwhile
-        raise TusError(404, "There is no such upload.", "not_found")
+        raise TusError(404, _("There is no such upload."), "not_found")
     upload.offset = new_offset
     upload.expires_at = utcnow() + lifetime
     if new_offset >= upload.length:
@@ -427,7 +435,7 @@ def _append(upload: Upload, claimed: int, lock: Any) -> Response:
         _finished(upload)
     db.session.commit()
     if isinstance(failure, LockLost):
-        raise TusError(409, "Another request took this upload over.", "locked")
+        raise TusError(409, _("Another request took this upload over."), "locked")
     if failure is not None:
         log.info("upload %s: body broke off at %s (%s)", upload_id, new_offset, failure)
     response = Response(status=204)
@@ -454,10 +462,10 @@ def terminate(upload_id: str) -> Response:
     _require_version()
     upload = _get_owned_upload(upload_id, user)
     if upload.status == CONSUMED:
-        raise TusError(409, "This upload is already in use and cannot be deleted.", "in_use")
+        raise TusError(409, _("This upload is already in use and cannot be deleted."), "in_use")
     lock = _lock(upload.id)
     if not lock.acquire():
-        raise TusError(423, "This upload is receiving bytes in another request.", "locked")
+        raise TusError(423, _("This upload is receiving bytes in another request."), "locked")
     try:
         discard_upload_bytes(upload)
         db.session.delete(upload)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from lms.commit import on_commit
 from lms.errors import ServiceError
 from lms.extensions import db
+from lms.i18n import _
 from lms.models import utcnow
 from lms.storage import get_storage
 from lms_uploads.models import (
@@ -83,7 +84,7 @@ def attach_upload_to_video(upload: Upload, video: Video) -> None:
     video are written there directly, so usually nothing moves).
     """
     if upload.status != COMPLETE:
-        raise VideoError("The upload is not finished yet.", code="upload_unfinished")
+        raise VideoError(_("The upload is not finished yet."), code="upload_unfinished")
     target = source_key(video)
     if upload.storage_key != target:
         storage = get_storage()
@@ -104,9 +105,11 @@ def attach_upload_to_video(upload: Upload, video: Video) -> None:
 def retry_video(video: Video, user_id: int | None) -> None:
     """Queue a failed video's transcode again (the owner's retry button)."""
     if video.status != FAILED:
-        raise VideoError("Only a video whose processing failed can be retried.", code="not_failed")
+        raise VideoError(
+            _("Only a video whose processing failed can be retried."), code="not_failed"
+        )
     if not video.source_key:
-        raise VideoError("Upload the video first.", code="no_source")
+        raise VideoError(_("Upload the video first."), code="no_source")
     video.attempts = 0
     start_transcode(video, user_id)
     db.session.flush()

@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   var root = document.querySelector(".curriculum-editor");
-  if (!root || typeof window.Sortable === "undefined" || !window.lmsFetch) { return; }
+  if (!root || typeof window.Sortable === "undefined" || !window.lmsFetch || !window.LMS) { return; }
   var status = root.querySelector("[data-reorder-status]");
   var slug = root.getAttribute("data-course-slug");
 
@@ -20,7 +20,7 @@
       .then(function (response) {
         if (response.ok) { return response; }
         return response.json().then(function (body) {
-          throw new Error((body.error && body.error.message) || "The new order could not be saved.");
+          throw new Error((body.error && body.error.message) || LMS.gettext("The new order could not be saved."));
         });
       });
   }
@@ -33,11 +33,11 @@
   function done(chain) {
     root.setAttribute("data-saving", "true");
     chain.then(function () {
-      say("The new order is saved.");
+      say(LMS.gettext("The new order is saved."));
       root.setAttribute("data-saving", "false");
     }).catch(function (error) {
       // The page no longer matches the database: show what is really stored.
-      say(error.message + " Reloading the page.");
+      say(LMS.gettext("%(error)s Reloading the page.", { error: error.message }));
       window.alert(error.message);
       window.location.reload();
     });

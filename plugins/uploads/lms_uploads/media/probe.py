@@ -19,6 +19,8 @@ from typing import Any
 from lms_uploads.media import sandbox
 from lms_uploads.media.sandbox import RefusedFile
 
+from lms.i18n import _
+
 PROBE_TIMEOUT = 120
 # A frame near the end must decode: a file cut short whose index survived fails here.
 END_CHECK_SECONDS = 1.0
@@ -161,8 +163,10 @@ def parse(data: dict[str, Any], demuxer: str, size: int) -> ProbeResult:
 
 def _damaged() -> RefusedFile:
     return RefusedFile(
-        "The file is damaged or incomplete, so it cannot be read as a video. "
-        "If the upload was cut short, upload it again.",
+        _(
+            "The file is damaged or incomplete, so it cannot be read as a video. "
+            "If the upload was cut short, upload it again."
+        ),
         "damaged",
     )
 
@@ -203,15 +207,18 @@ def probe(path: Path, *, work_dir: Path, max_duration: float | None = None) -> P
     if result.video is None:
         if result.audio is not None:
             raise RefusedFile(
-                "This file has sound but no picture. Upload a video file.", "audio_only"
+                _("This file has sound but no picture. Upload a video file."), "audio_only"
             )
-        raise RefusedFile("This file holds no video.", "no_video")
+        raise RefusedFile(_("This file holds no video."), "no_video")
     if result.duration <= 0:
         raise _damaged()
     if max_duration is not None and result.duration > max_duration:
         raise RefusedFile(
-            f"The video is {format_duration(result.duration)} long; the longest allowed is "
-            f"{format_duration(max_duration)}.",
+            _(
+                "The video is %(duration)s long; the longest allowed is %(limit)s.",
+                duration=format_duration(result.duration),
+                limit=format_duration(max_duration),
+            ),
             "too_long",
         )
     _check_end(path, result, work_dir)

@@ -39,6 +39,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from lms.i18n import _
+
 # Demuxer names, as ffmpeg's -f takes them.
 MOV = "mov"
 MATROSKA = "matroska"
@@ -81,32 +83,34 @@ def _describe_refusal(head: bytes) -> RefusedFile:
     """Say what the file seems to be instead of a video."""
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head:
-        return RefusedFile("The file is empty.", "empty")
+        return RefusedFile(_("The file is empty."), "empty")
     if stripped.startswith(b"#EXTM3U"):
         return RefusedFile(
-            "This is a streaming playlist, not a video file. Upload the video itself.",
+            _("This is a streaming playlist, not a video file. Upload the video itself."),
             "playlist",
         )
     if stripped.startswith(b"ffconcat") or stripped.startswith(b"file "):
         return RefusedFile(
-            "This is a list of other files, not a video file. Upload the video itself.",
+            _("This is a list of other files, not a video file. Upload the video itself."),
             "playlist",
         )
     images = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
     if head.startswith(images) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
-        return RefusedFile("This is an image, not a video. Upload a video file.", "image")
+        return RefusedFile(_("This is an image, not a video. Upload a video file."), "image")
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE" or head.startswith((b"ID3", b"fLaC")):
         return RefusedFile(
-            "This is a sound file with no picture. Upload a video file.", "audio_only"
+            _("This is a sound file with no picture. Upload a video file."), "audio_only"
         )
     if _looks_like_text(head):
         return RefusedFile(
-            "This is a text file, not a video, whatever its name says. Upload a video file.",
+            _("This is a text file, not a video, whatever its name says. Upload a video file."),
             "text",
         )
     return RefusedFile(
-        "This file is not a video format we accept. Accepted: MP4, MOV, MKV, WebM, AVI, "
-        "MPEG-TS, Ogg and FLV.",
+        _(
+            "This file is not a video format we accept. Accepted: MP4, MOV, MKV, WebM, AVI, "
+            "MPEG-TS, Ogg and FLV."
+        ),
         "unsupported_format",
     )
 

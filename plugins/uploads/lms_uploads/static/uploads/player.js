@@ -91,7 +91,8 @@
 
     // --- quality menu ---
     function levelLabel(level) {
-      return level.height ? level.height + "p" : (level.name || Math.round(level.bitrate / 1000) + " kbps");
+      if (level.height) { return level.height + "p"; }
+      return level.name || LMS.gettext("%(rate)s kbps", { rate: LMS.formatNumber(Math.round(level.bitrate / 1000)) });
     }
     function fillQuality(levels) {
       var order = levels.map(function (level, index) { return { level: level, index: index }; });
@@ -106,7 +107,8 @@
     function noteLevel(index) {
       if (!hls || index < 0 || !hls.levels[index]) { return; }
       var label = levelLabel(hls.levels[index]);
-      levelNote.textContent = hls.autoLevelEnabled ? "Auto: " + label : "Playing " + label;
+      levelNote.textContent = hls.autoLevelEnabled ? LMS.gettext("Auto: %(quality)s", { quality: label })
+        : LMS.gettext("Playing %(quality)s", { quality: label });
       box.setAttribute("data-level", label);
     }
     quality.addEventListener("change", function () {
@@ -114,7 +116,7 @@
       var index = parseInt(quality.value, 10);
       // currentLevel switches now (flushing the buffer); -1 hands back to the automatic choice.
       hls.currentLevel = index;
-      if (index >= 0) { noteLevel(index); } else { levelNote.textContent = "Auto"; }
+      if (index >= 0) { noteLevel(index); } else { levelNote.textContent = LMS.gettext("Auto"); }
     });
 
     // --- speed ---
@@ -212,7 +214,7 @@
           hls.recoverMediaError();
           return;
         }
-        showError("The video cannot be played right now. Reload the page to try again.");
+        showError(LMS.gettext("The video cannot be played right now. Reload the page to try again."));
       });
       hls.loadSource(masterUrl);
       hls.attachMedia(video);
@@ -229,7 +231,7 @@
         box.setAttribute("data-ready", "true");
       }, { once: true });
     } else {
-      showError("Your browser cannot play this video. Try a recent version of Firefox, Chrome, Edge or Safari.");
+      showError(LMS.gettext("Your browser cannot play this video. Try a recent version of Firefox, Chrome, Edge or Safari."));
     }
     box.lmsPlayer = { video: video, hls: function () { return hls; }, report: report };
   }

@@ -6,18 +6,41 @@
 
   var SPEED_WINDOW_MS = 5000;
 
+  // Numbers in the page's language, without grouping (sizes stay short: "1023.5 MB").
+  function number(value, digits) {
+    return LMS.formatNumber(value, {
+      minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false
+    });
+  }
+
   function humanSize(bytes) {
-    if (bytes < 1024 * 1024) { return Math.max(1, Math.round(bytes / 1024)) + " KB"; }
-    if (bytes < 1024 * 1024 * 1024) { return (bytes / 1048576).toFixed(1) + " MB"; }
-    return (bytes / 1073741824).toFixed(2) + " GB";
+    if (bytes < 1024 * 1024) {
+      return LMS.gettext("%(size)s KB", { size: number(Math.max(1, Math.round(bytes / 1024)), 0) });
+    }
+    if (bytes < 1024 * 1024 * 1024) {
+      return LMS.gettext("%(size)s MB", { size: number(bytes / 1048576, 1) });
+    }
+    return LMS.gettext("%(size)s GB", { size: number(bytes / 1073741824, 2) });
   }
 
   function humanDuration(seconds) {
     seconds = Math.max(0, Math.round(seconds));
-    if (seconds < 60) { return seconds + " s"; }
+    if (seconds < 60) { return LMS.gettext("%(seconds)s s", { seconds: number(seconds, 0) }); }
     var minutes = Math.floor(seconds / 60);
-    if (minutes < 60) { return minutes + " min " + (seconds % 60) + " s"; }
-    return Math.floor(minutes / 60) + " h " + (minutes % 60) + " min";
+    if (minutes < 60) {
+      return LMS.gettext("%(minutes)s min %(seconds)s s",
+        { minutes: number(minutes, 0), seconds: number(seconds % 60, 0) });
+    }
+    return LMS.gettext("%(hours)s h %(minutes)s min",
+      { hours: number(Math.floor(minutes / 60), 0), minutes: number(minutes % 60, 0) });
+  }
+
+  function percentText(percent) {
+    return LMS.formatNumber(percent / 100, { style: "percent", maximumFractionDigits: 0 });
+  }
+
+  function timeLeft(seconds) {
+    return LMS.gettext("%(time)s left", { time: humanDuration(seconds) });
   }
 
   function errorMessage(error) {
@@ -28,9 +51,9 @@
         var body = JSON.parse(response.getBody() || "{}");
         if (body.error && body.error.message) { return body.error.message; }
       } catch (ignored) { /* not JSON */ }
-      if (response.getStatus() === 413) { return "This file is too large."; }
+      if (response.getStatus() === 413) { return LMS.gettext("This file is too large."); }
     }
-    return "The upload failed. Check your connection and choose the file again to continue.";
+    return LMS.gettext("The upload failed. Check your connection and choose the file again to continue.");
   }
 
   function el(tag, className, text) {
@@ -51,7 +74,7 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok) {
-          throw new Error((data.error && data.error.message) || "The server refused the request.");
+          throw new Error((data.error && data.error.message) || LMS.gettext("The server refused the request."));
         }
         return data;
       });
@@ -64,24 +87,32 @@
     this.item = el("li", "upload-item");
     this.item.setAttribute("data-upload-item", "");
     var top = el("div", "upload-row");
-    top.appendChild(el("span", "upload-name", file.name + " (" + humanSize(file.size) + ")"));
-    this.cancel = el("button", "button", "Cancel");
+    top.appendChild(el("span", "upload-name",
+      LMS.gettext("%(name)s (%(size)s)", { name: file.name, size: humanSize(file.size) })));
+    this.cancel = el("button", "button", LMS.gettext("Cancel"));
     this.cancel.type = "button";
-    this.cancel.setAttribute("aria-label", "Cancel the upload of " + file.name);
+    this.cancel.setAttribute("aria-label", LMS.gettext("Cancel the upload of %(name)s", { name: file.name }));
     top.appendChild(this.cancel);
     this.item.appendChild(top);
     this.bar = el("progress");
     this.bar.max = 100;
     this.bar.value = 0;
-    this.bar.setAttribute("aria-label", "Upload of " + file.name);
+    this.bar.setAttribute("aria-label", LMS.gettext("Upload of %(name)s", { name: file.name }));
     this.item.appendChild(this.bar);
-    this.text = el("p", "upload-text", "Starting…");
+    this.text = el("p", "upload-text", LMS.gettext("Starting…"));
     this.text.setAttribute("data-upload-text", "");
     this.item.appendChild(this.text);
     this.status = el("p", "upload-status");
     this.status.setAttribute("role", "status");
     this.item.appendChild(this.status);
+    // The text above changes several times a second: a polite live region says every
+    // tenth of the way (not role=status: that one is for what happened to the upload).
+    this.live = el("span", "visually-hidden");
+    this.live.setAttribute("aria-live", "polite");
+    this.item.appendChild(this.live);
     list.appendChild(this.item);
+    this.name = file.name;
+    this.step = 0;
     this.samples = [];
   }
 
@@ -96,19 +127,25 @@
     var speed = elapsed > 0.2 ? (sent - first[1]) / elapsed : 0;
     var percent = total ? Math.floor((sent / total) * 100) : 0;
     this.bar.value = percent;
-    var parts = [percent + "%"];
+    var parts = [percentText(percent)];
     if (speed > 0) {
-      parts.push(humanSize(speed) + "/s");
-      parts.push(humanDuration((total - sent) / speed) + " left");
+      parts.push(LMS.gettext("%(size)s/s", { size: humanSize(speed) }));
+      parts.push(timeLeft((total - sent) / speed));
     }
     this.text.textContent = parts.join(" · ");
+    var step = Math.floor(percent / 10);
+    if (step > this.step && percent < 100) {
+      this.step = step;
+      this.live.textContent = LMS.gettext("%(name)s: %(percent)s uploaded",
+        { name: this.name, percent: percentText(percent) });
+    }
     this.item.setAttribute("data-percent", String(percent));
   };
 
   UploadRow.prototype.done = function (message) {
     this.bar.value = 100;
     this.cancel.hidden = true;
-    this.text.textContent = "100%";
+    this.text.textContent = percentText(100);
     this.status.textContent = message;
     this.item.setAttribute("data-upload-state", "done");
   };
@@ -143,8 +180,8 @@
     function upload(file, lessonId, onFinished) {
       var row = new UploadRow(list, file);
       if (file.size > maxSize) {
-        row.fail(file.name + " is " + humanSize(file.size) + "; the largest upload allowed is " +
-          cfg.maxSizeLabel + ".");
+        row.fail(LMS.gettext("%(name)s is %(size)s; the largest upload allowed is %(limit)s.",
+          { name: file.name, size: humanSize(file.size), limit: cfg.maxSizeLabel }));
         return;
       }
       var tusUpload = new tus.Upload(file, {
@@ -170,7 +207,7 @@
         },
         onProgress: function (sent, total) { row.progress(sent, total); },
         onSuccess: function () {
-          row.done("Uploaded. The video is being prepared for playback.");
+          row.done(LMS.gettext("Uploaded. The video is being prepared for playback."));
           if (onFinished) { onFinished(row); }
         },
         onError: function (error) { row.fail(errorMessage(error)); }
@@ -179,10 +216,10 @@
         row.cancel.disabled = true;
         // abort(true) also terminates the upload on the server (its bytes are freed).
         tusUpload.abort(true).then(function () {
-          row.fail("Cancelled.");
+          row.fail(LMS.gettext("Cancelled."));
           row.item.setAttribute("data-upload-state", "cancelled");
         }, function () {
-          row.fail("Cancelled here; the server will discard the partial file later.");
+          row.fail(LMS.gettext("Cancelled here; the server will discard the partial file later."));
           row.item.setAttribute("data-upload-state", "cancelled");
         });
       });
@@ -190,7 +227,7 @@
         if (previous.length) {
           previous.sort(function (a, b) { return a.creationTime < b.creationTime ? 1 : -1; });
           tusUpload.resumeFromPreviousUpload(previous[0]);
-          row.status.textContent = "Resuming an earlier upload of this file.";
+          row.status.textContent = LMS.gettext("Resuming an earlier upload of this file.");
         }
         tusUpload.start();
       });
@@ -198,7 +235,7 @@
 
     function createLesson(file) {
       // Each extra file becomes a video lesson of its own in the same section.
-      var title = file.name.replace(/\.[^.]+$/, "").slice(0, 200) || "Video";
+      var title = file.name.replace(/\.[^.]+$/, "").slice(0, 200) || LMS.gettext("Video");
       return jsonRequest("POST", cfg.lessonsUrl, cfg.csrf, { type: "video", title: title });
     }
 
@@ -210,7 +247,7 @@
         }
         createLesson(file).then(function (lesson) {
           upload(file, lesson.id, function (row) {
-            var link = el("a", "", "Open the lesson “" + lesson.title + "”");
+            var link = el("a", "", LMS.gettext("Open the lesson “%(title)s”", { title: lesson.title }));
             link.href = cfg.editUrlTemplate.replace("999999999", String(lesson.id));
             row.status.appendChild(document.createTextNode(" "));
             row.status.appendChild(link);
@@ -246,11 +283,12 @@
     storage.findAllUploads().then(function (uploads) {
       var names = uploads.filter(function (u) {
         return u.urlStorageKey && u.urlStorageKey.indexOf("tus::" + prefix) === 0;
-      }).map(function (u) { return (u.metadata && u.metadata.filename) || "a file"; });
+      }).map(function (u) { return (u.metadata && u.metadata.filename) || LMS.gettext("a file"); });
       if (names.length) {
         var box = zone.querySelector("[data-upload-resumable]");
-        box.textContent = "The upload of " + names[0] + " was interrupted. Choose the same " +
-          "file again to continue where it stopped.";
+        box.textContent = LMS.gettext(
+          "The upload of %(name)s was interrupted. Choose the same file again to continue where it stopped.",
+          { name: names[0] });
         box.hidden = false;
       }
     }).catch(function () { /* storage unavailable (private mode) */ });
@@ -258,12 +296,13 @@
 
   // --- the video's processing status ---------------------------------------------------
 
+  // Functions: the catalogue is read when the words are shown.
   var STATUS_TEXT = {
-    awaiting_upload: "No video uploaded yet.",
-    pending: "Uploaded; waiting to be processed.",
-    processing: "Processing the video…",
-    ready: "Ready: students can watch it.",
-    failed: "Processing failed."
+    awaiting_upload: function () { return LMS.gettext("No video uploaded yet."); },
+    pending: function () { return LMS.gettext("Uploaded; waiting to be processed."); },
+    processing: function () { return LMS.gettext("Processing the video…"); },
+    ready: function () { return LMS.gettext("Ready: students can watch it."); },
+    failed: function () { return LMS.gettext("Processing failed."); }
   };
 
   function renderStatus(box, video) {
@@ -271,18 +310,22 @@
     var bar = box.querySelector("[data-video-progress]");
     var retry = box.querySelector("[data-video-retry]");
     var task = video.task;
-    var words = STATUS_TEXT[video.status] || video.status;
-    if (video.status === "failed" && video.error) { words = "Processing failed: " + video.error; }
+    var words = STATUS_TEXT[video.status] ? STATUS_TEXT[video.status]() : video.status;
+    if (video.status === "failed" && video.error) {
+      words = LMS.gettext("Processing failed: %(error)s", { error: video.error });
+    }
     if (video.status === "pending" && task && task.queue_position) {
-      words = "Uploaded; waiting to be processed (" + task.queue_position +
-        (task.queue_position === 1 ? "st" : task.queue_position === 2 ? "nd" :
-          task.queue_position === 3 ? "rd" : "th") + " in line).";
+      var ahead = task.queue_position - 1;
+      words = ahead === 0 ? LMS.gettext("Uploaded; waiting to be processed (next in line).")
+        : LMS.ngettext("Uploaded; waiting to be processed (%(count)s ahead in line).",
+          "Uploaded; waiting to be processed (%(count)s ahead in line).", ahead,
+          { count: number(ahead, 0) });
     }
     if (video.status === "processing" && task) {
-      words = "Processing the video: " + task.progress + "%";
+      words = LMS.gettext("Processing the video: %(percent)s", { percent: percentText(task.progress) });
       if (task.message) { words += " · " + task.message; }
       if (task.eta_seconds !== null && task.eta_seconds !== undefined) {
-        words += " · " + humanDuration(task.eta_seconds) + " left";
+        words += " · " + timeLeft(task.eta_seconds);
       }
       bar.hidden = false;
       bar.value = task.progress;
