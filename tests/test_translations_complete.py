@@ -50,6 +50,17 @@ ALLOWED |= {
     ("lms_uploads/transcode.py", "f-string: ffmpeg exited with : "),
 }
 
+# live_classes
+ALLOWED |= {
+    # The API's description in the OpenAPI document: for programmers, like Blueprint's.
+    (
+        "lms_live_classes/api.py",
+        "Live classes: schedule, attendance, calendar, seats and waitlist.",
+    ),
+    # Sample data of the demo school (`flask lms demo`), stored as content, not interface.
+    ("lms_live_classes/demo.py", "f-string: A live session of : questions welcome."),
+}
+
 
 @pytest.mark.parametrize("unit", UNITS, ids=lambda u: u.name)
 def test_every_catalogue_has_every_string_translated(unit: Unit) -> None:

@@ -17,6 +17,7 @@ from flask.views import MethodView
 
 from lms.api import ApiBlueprint, require_user
 from lms.extensions import db
+from lms.i18n import _
 from lms.permissions import check_first
 from lms_live_classes import attendance, calendar, queries, scheduling
 from lms_live_classes.models import ENDED, LiveClass
@@ -39,8 +40,6 @@ blp = ApiBlueprint(
     description="Live classes: schedule, attendance, calendar, seats and waitlist.",
 )
 
-STAFF_ONLY = "Only the course's instructors can do this."
-
 
 # --- lookups and permission checks --------------------------------------------------------
 
@@ -50,11 +49,12 @@ def _course(course_id: int) -> Any:
 
     course = get_course(course_id)
     if course is None or course.deleted_at is not None:
-        raise LiveClassError("This course does not exist.", code="not_found", status=404)
+        raise LiveClassError(_("This course does not exist."), code="not_found", status=404)
     return course
 
 
-def _forbidden(message: str = STAFF_ONLY) -> LiveClassError:
+def _forbidden(message: str | None = None) -> LiveClassError:
+    message = message or _("Only the course's instructors can do this.")
     return LiveClassError(message, code="forbidden", status=403)
 
 
@@ -62,7 +62,7 @@ def _viewable_course(course_id: int) -> Any:
     user = require_user()
     course = _course(course_id)
     if not (scheduling.is_staff(user, course) or scheduling.is_student(user, course)):
-        raise _forbidden("Enrol in this course to see its live classes.")
+        raise _forbidden(_("Enrol in this course to see its live classes."))
     return course
 
 
@@ -93,15 +93,15 @@ def _attendance_class(class_id: int) -> LiveClass:
     user = require_user()
     live_class = scheduling.get_class(class_id)
     if not scheduling.can_view_attendance(user, scheduling.course_of(live_class)):
-        raise _forbidden("Only the course's staff can see the attendance.")
+        raise _forbidden(_("Only the course's staff can see the attendance."))
     return live_class
 
 
 def _parse_start(value: Any) -> datetime:
     """An ISO 8601 date-time with an offset, as an aware UTC datetime (else a 422)."""
-    message = (
-        "Give the start as an ISO 8601 date and time with its offset, "
-        "e.g. 2030-05-01T18:00:00+02:00."
+    message = _(
+        "Give the start as an ISO 8601 date and time with its offset, e.g. %(example)s.",
+        example="2030-05-01T18:00:00+02:00",
     )
     if not isinstance(value, str) or len(value) > 64:
         raise scheduling.invalid_field("starts_at", message)
@@ -115,7 +115,8 @@ def _parse_start(value: Any) -> datetime:
         return parsed.astimezone(UTC)
     except (OverflowError, ValueError):
         raise scheduling.invalid_field(
-            "starts_at", "Give a date between the years 2000 and 9000."
+            "starts_at",
+            _("Give a date between the years %(low)d and %(high)d.", low=2000, high=9000),
         ) from None
 
 
@@ -190,7 +191,7 @@ class ClassItem(MethodView):
         live_class = _managed_class(class_id)
         if live_class.status != "cancelled":
             raise LiveClassError(
-                "Only a cancelled class can be removed; cancel it first.",
+                _("Only a cancelled class can be removed; cancel it first."),
                 code="not_cancelled",
                 status=409,
             )
@@ -270,9 +271,11 @@ class ClassAttendanceCsv(MethodView):
         live_class = _attendance_class(class_id)
         if live_class.started_at is None:
             raise LiveClassError(
-                "Attendance appears once the class has started.", code="not_started", status=409
+                _("Attendance appears once the class has started."), code="not_started", status=409
             )
-        body = attendance.to_csv(live_class, attendance.class_attendance(live_class))
+        body = attendance.to_csv(
+            live_class, attendance.class_attendance(live_class), for_people=False
+        )
         response = Response(body, mimetype="text/csv")
         response.headers["Content-Disposition"] = (
             f'attachment; filename="attendance-class-{live_class.id}.csv"'

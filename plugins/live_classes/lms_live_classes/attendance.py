@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from lms.errors import ServiceError
 from lms.extensions import db
+from lms.i18n import _, _l
 from lms.models import User, utcnow
 from lms_live_classes.models import (
     DEFAULT_LATE_AFTER_MINUTES,
@@ -41,7 +42,12 @@ LATE = "late"
 LEFT_EARLY = "left early"
 ABSENT = "absent"
 HISTORY_LIMIT = 500  # a student's history page lists the newest classes up to this many
-STATUS_LABELS = {PRESENT: "Present", LATE: "Late", LEFT_EARLY: "Left early", ABSENT: "Absent"}
+STATUS_LABELS = {
+    PRESENT: _l("Present"),
+    LATE: _l("Late"),
+    LEFT_EARLY: _l("Left early"),
+    ABSENT: _l("Absent"),
+}
 
 
 @dataclass
@@ -69,7 +75,7 @@ class StudentAttendance:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return str(STATUS_LABELS[self.status])
 
     @property
     def attended(self) -> bool:
@@ -107,7 +113,7 @@ def set_rules(course: Any, actor: Any, late_after_minutes: Any, present_share: A
         ("present_share", present_share, 1, 100),
     ):
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            message = f"Must be a whole number between {low} and {high}."
+            message = _("Must be a whole number between %(low)d and %(high)d.", low=low, high=high)
             raise RulesError(message, code="validation_error", status=422, fields={name: [message]})
     row = db.session.get(AttendanceRules, course.id)
     if row is None:
@@ -313,13 +319,32 @@ def complete_linked_lesson(live_class: LiveClass) -> int:
     return done
 
 
-def to_csv(live_class: LiveClass, rows: list[StudentAttendance]) -> str:
-    """The attendance table as CSV (UTC times in ISO 8601)."""
+CSV_COLUMNS = ("student", "email", "status", "minutes", "share_percent", "first_joined_utc",
+               "intervals")  # fmt: skip
+
+
+def _csv_headers() -> list[str]:
+    """The column names in the current language (the file a person downloads from the page)."""
+    return [
+        _("student"),
+        _("email"),
+        _("status"),
+        _("minutes"),
+        _("share_percent"),
+        _("first_joined_utc"),
+        _("intervals"),
+    ]
+
+
+def to_csv(live_class: LiveClass, rows: list[StudentAttendance], *, for_people: bool = True) -> str:
+    """The attendance table as CSV (UTC times in ISO 8601; statuses as codes).
+
+    `for_people`: column names in the reader's language; the API's file keeps the
+    English names (`CSV_COLUMNS`) that programs rely on.
+    """
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        ["student", "email", "status", "minutes", "share_percent", "first_joined_utc", "intervals"]
-    )
+    writer.writerow(_csv_headers() if for_people else list(CSV_COLUMNS))
     for row in rows:
         intervals = "; ".join(
             f"{i.joined_at.isoformat(timespec='seconds')}/"

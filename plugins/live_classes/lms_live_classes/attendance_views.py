@@ -8,6 +8,7 @@ from flask import Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from lms.extensions import db
+from lms.i18n import _, _l
 from lms.permissions import login_required
 from lms_live_classes import attendance, scheduling
 from lms_live_classes.blueprint import bp
@@ -15,7 +16,7 @@ from lms_live_classes.forms import RulesForm
 from lms_live_classes.timezones import viewer_zone
 from lms_live_classes.views import STAFF_ONLY, _class_or_404, _course_or_404, _forbid_unless
 
-NOT_STARTED = "Attendance appears once the class has started."
+NOT_STARTED = _l("Attendance appears once the class has started.")
 
 
 def _attendance_of(class_id: int) -> tuple[Any, Any]:
@@ -23,7 +24,7 @@ def _attendance_of(class_id: int) -> tuple[Any, Any]:
     course = _course_or_404(live_class.course_id)
     _forbid_unless(
         scheduling.can_view_attendance(current_user, course),
-        "Only the course's staff can see the attendance.",
+        _("Only the course's staff can see the attendance."),
     )
     return live_class, course
 
@@ -88,7 +89,7 @@ def rules(course_id: int) -> Any:
                 getattr(form, name).errors = [*getattr(form, name).errors, *messages]
         else:
             db.session.commit()
-            flash("The attendance rules are saved.", "success")
+            flash(_("The attendance rules are saved."), "success")
             return redirect(url_for("live_classes.course_classes", course_id=course.id))
     status = 422 if form.errors else 200
     return render_template("live_classes/rules.html", form=form, course=course), status

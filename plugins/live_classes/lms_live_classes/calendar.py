@@ -1,8 +1,10 @@
 """Calendar files (iCalendar, RFC 5545): one per class, and each user's secret feed.
 
-Times are written in UTC (``DTSTART:...Z``): every calendar program shows them in
-its own zone. A class's UID never changes, so an updated file replaces the event
-instead of adding a second one; a cancelled class stays in the feed with
+Texts (the description, the feed's name) are in the current language: the
+viewer's for a class's file, the feed owner's for the feed. Times are written
+in UTC (``DTSTART:...Z``): every calendar program shows them in its own zone.
+A class's UID never changes, so an updated file replaces the event instead of
+adding a second one; a cancelled class stays in the feed with
 ``STATUS:CANCELLED`` so calendars remove it.
 """
 
@@ -15,6 +17,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from lms.extensions import db
+from lms.i18n import _
 from lms.models import User
 from lms.urls import external_url, site_host
 from lms_live_classes.models import CANCELLED, CalendarToken, LiveClass, new_calendar_token
@@ -30,7 +33,11 @@ def class_event(live_class: LiveClass, course: Any) -> Event:
     event.add("dtend", live_class.ends_at)
     event.add("summary", live_class.title)
     link = external_url("live_classes.detail", class_id=live_class.id)
-    lines = [f"Live class of the course {course.title}." if course else "Live class."]
+    lines = [
+        _("Live class of the course %(course)s.", course=course.title)
+        if course
+        else _("Live class.")
+    ]
     if live_class.description:
         lines += ["", live_class.description]
     lines += ["", link]
@@ -43,6 +50,11 @@ def class_event(live_class: LiveClass, course: Any) -> Event:
         "sequence", max(0, int((live_class.updated_at - live_class.created_at).total_seconds()))
     )
     return event
+
+
+def feed_name() -> str:
+    """The calendar's name in a person's calendar program."""
+    return _("My live classes")
 
 
 def calendar_file(classes: Iterable[tuple[LiveClass, Any]], name: str) -> bytes:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from lms.db import write_now
 from lms.extensions import db
+from lms.i18n import _, user_locale
 from lms.models import User, utcnow
 from lms.realtime import emit
 from lms.redis_store import get_redis
@@ -71,22 +72,22 @@ def presence_for(live_class: LiveClass) -> Presence:
 def room_role(user: Any, live_class: LiveClass) -> str:
     """Return "staff" or "student", or raise LiveClassError saying why they may not join."""
     if user is None or not getattr(user, "is_authenticated", False):
-        raise LiveClassError("Sign in to join this class.", code="unauthorized", status=401)
+        raise LiveClassError(_("Sign in to join this class."), code="unauthorized", status=401)
     course = course_of(live_class)
     staff = is_staff(user, course)
     if not staff and not is_student(user, course):
         raise LiveClassError(
-            "Only students enrolled in this course can join its classes.",
+            _("Only students enrolled in this course can join its classes."),
             code="forbidden",
             status=403,
         )
     if live_class.status != LIVE:
         message = (
-            "This class has not started yet."
+            _("This class has not started yet.")
             if live_class.status == "scheduled"
-            else "This class is over."
+            else _("This class is over.")
             if live_class.status == "ended"
-            else "This class was cancelled."
+            else _("This class was cancelled.")
         )
         raise LiveClassError(message, code="not_live", status=409)
     return STAFF if staff else STUDENT
@@ -144,9 +145,11 @@ def current_status(live_class: LiveClass, user: Any) -> dict:
     return status_payload(live_class, seats_for(live_class).status(user.id))
 
 
-def evict(live_class: LiveClass, user_id: int, reason: str, answering: str | None = None) -> None:
+def evict(live_class: LiveClass, user_id: int, reason: Any, answering: str | None = None) -> None:
     """Remove a user from the class at once (unenrolled, banned, signed out).
 
+    `reason`: what they read; a lazy string (`_l`) is put in their own language
+    (the removal may come from someone else's request or a background task).
     `answering`: the connection whose event is being handled; it is closed a
     moment later, once its answer has gone out.
     """
@@ -156,7 +159,9 @@ def evict(live_class: LiveClass, user_id: int, reason: str, answering: str | Non
     sids, left, offered = presence.evict(user_id)
     if left:
         close_interval(live_class.id, user_id)
-    emit("removed", {"class_id": live_class.id, "message": reason}, user_id=user_id,
+    with user_locale(db.session.get(User, user_id)):
+        message = str(reason)
+    emit("removed", {"class_id": live_class.id, "message": message}, user_id=user_id,
          namespace=NAMESPACE)  # fmt: skip
     socketio = get_socketio()
     for sid in sids:

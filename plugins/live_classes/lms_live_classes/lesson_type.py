@@ -11,6 +11,8 @@ from typing import Any
 
 from lms_lessons import EXTERNAL, LessonType, register_lesson_type
 
+from lms.i18n import _l
+
 NAME = "live_class"
 
 
@@ -26,11 +28,13 @@ def register(plugin: Any) -> None:
         plugin.app,
         LessonType(
             name=NAME,
-            label="Live class",
-            description="A live session with the instructor; attending it completes the lesson.",
+            label=_l("Live class"),
+            description=_l(
+                "A live session with the instructor; attending it completes the lesson."
+            ),
             player_template="live_classes/lesson_player.html",
             completion=EXTERNAL,
-            completion_hint="Attend the live class to complete this lesson.",
+            completion_hint=_l("Attend the live class to complete this lesson."),
             player_context=player_context,
         ),
     )

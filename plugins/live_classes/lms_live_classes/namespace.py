@@ -28,6 +28,7 @@ from socketio import exceptions as socket_errors
 
 from lms.db import write_now
 from lms.extensions import db, get_socketio
+from lms.i18n import _, _l
 from lms.markup import sanitize_html
 from lms.models import utcnow
 from lms.realtime import AuthenticatedNamespace, emit
@@ -58,11 +59,11 @@ class LiveNamespace(AuthenticatedNamespace):
         try:
             class_id = int(raw)
         except (TypeError, ValueError):
-            message = "Which class? (class_id is missing)"
+            message = _("Which class? (class_id is missing)")
             raise socket_errors.ConnectionRefusedError(message) from None
         live_class = db.session.get(LiveClass, class_id)
         if live_class is None:
-            raise socket_errors.ConnectionRefusedError("This class does not exist.")
+            raise socket_errors.ConnectionRefusedError(_("This class does not exist."))
         try:
             role = joining.room_role(user, live_class)
         except LiveClassError as exc:
@@ -85,7 +86,7 @@ class LiveNamespace(AuthenticatedNamespace):
         class_id, user_id = session.get("class_id"), session.get("user_id")
         live_class = db.session.get(LiveClass, class_id) if class_id else None
         if live_class is None:
-            return {"error": "This class does not exist."}
+            return {"error": _("This class does not exist.")}
         try:
             role = joining.room_role(current_user, live_class)
         except LiveClassError as exc:
@@ -146,7 +147,7 @@ class LiveNamespace(AuthenticatedNamespace):
             return checked
         live_class, role = checked
         if role != STAFF:
-            return {"error": "Only the class's staff see the roster."}
+            return {"error": _("Only the class's staff see the roster.")}
         return joining.roster(live_class)
 
     def on_hand(self, data: Any = None) -> dict:
@@ -166,12 +167,13 @@ class LiveNamespace(AuthenticatedNamespace):
         live_class, role = checked
         body = (data.get("body") if isinstance(data, dict) else None) or ""
         if not isinstance(body, str) or not body.strip():
-            return {"error": "Write a message first."}
+            return {"error": _("Write a message first.")}
         body = body.strip()
         if len(body) > CHAT_MAX_LENGTH:
-            return {"error": f"A message can be at most {CHAT_MAX_LENGTH} characters long."}
+            message = _("A message can be at most %(num)d characters long.", num=CHAT_MAX_LENGTH)
+            return {"error": message}
         if role != STAFF and not _chat_allowed(live_class.id, current_user.id):
-            return {"error": "You are sending messages too fast. Wait a few seconds."}
+            return {"error": _("You are sending messages too fast. Wait a few seconds.")}
         clean = sanitize_html(body)
         message = ChatMessage(class_id=live_class.id, user_id=current_user.id, body=clean)
         with write_now():
@@ -186,14 +188,14 @@ class LiveNamespace(AuthenticatedNamespace):
             return checked
         live_class, role = checked
         if role != STAFF:
-            return {"error": "Only the class's staff can delete messages."}
+            return {"error": _("Only the class's staff can delete messages.")}
         try:
             message_id = int(data.get("id")) if isinstance(data, dict) else 0
         except (TypeError, ValueError):
             message_id = 0
         message = db.session.get(ChatMessage, message_id)
         if message is None or message.class_id != live_class.id:
-            return {"error": "This message does not exist."}
+            return {"error": _("This message does not exist.")}
         if message.deleted_at is None:
             with write_now():
                 message.deleted_at = utcnow()
@@ -327,7 +329,9 @@ def _close_class(class_id: int, live_class: LiveClass | None) -> None:
 
     r = get_redis()
     if r.srem(joining.ROSTER_DIRTY, class_id) or class_id in active_classes(r):
-        emit("ended", {"class_id": class_id, "message": "This class is over."},
+        # To everyone in the room at once: the site's language (the sweep has no user);
+        # room.js shows its own translation of this one.
+        emit("ended", {"class_id": class_id, "message": _("This class is over."), "code": "over"},
              room=joining.class_room(class_id), namespace=NAMESPACE)  # fmt: skip
     r.srem(joining.POSITIONS_DIRTY, class_id)
     Presence(r, class_id).clear()
@@ -380,7 +384,7 @@ def _remove_from_live_classes(app: Any, course_id: int, user_id: int) -> None:
                 select(LiveClass).where(LiveClass.course_id == course_id, LiveClass.status == LIVE)
             ).all()
             for live_class in classes:
-                joining.evict(live_class, user_id, "You are no longer enrolled in this course.")
+                joining.evict(live_class, user_id, _l("You are no longer enrolled in this course."))
         except Exception:
             log.exception("could not remove user %s from the live classes", user_id)
         finally:

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint
 
+from lms.i18n import _l
 from lms.nav import NavItem, signed_in
 from lms.plugins import PeriodicJob, Plugin
 from lms_live_classes.settings import SETTINGS
@@ -65,7 +66,9 @@ class LiveClassesPlugin(Plugin):
 
     def get_nav_items(self, menu: str) -> list[NavItem]:
         if menu == "main":
-            return [NavItem("My classes", "live_classes.my_classes", order=35, visible=signed_in)]
+            return [
+                NavItem(_l("My classes"), "live_classes.my_classes", order=35, visible=signed_in)
+            ]
         return []
 
     def get_socket_namespaces(self) -> list[Any]:

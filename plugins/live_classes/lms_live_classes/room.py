@@ -14,6 +14,7 @@ import time
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from lms.i18n import current_language
 from lms.settings import get_setting
 from lms_live_classes.models import LiveClass
 
@@ -90,8 +91,10 @@ class JitsiRoom:
         url = f"{self.server_url}/{quote(live_class.room_name)}"
         if token:
             url += f"?jwt={token}"
-        # Display name and no pre-join screen, through Jitsi's URL fragment settings.
+        # Display name, the page's language and no pre-join screen, through Jitsi's URL
+        # fragment settings.
         url += f'#userInfo.displayName="{quote(user.name or "")}"&config.prejoinPageEnabled=false'
+        url += f'&config.defaultLanguage="{current_language()}"'
         return {
             "provider": self.name,
             "url": url,

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from lms.errors import ServiceError
 from lms.extensions import db
+from lms.i18n import _
 from lms.models import utcnow
 from lms_live_classes.models import (
     CANCELLED,
@@ -46,7 +47,7 @@ def get_class(class_id: int) -> LiveClass:
     """Return the class, or raise a 404 LiveClassError."""
     live_class = db.session.get(LiveClass, class_id)
     if live_class is None:
-        raise LiveClassError("This class does not exist.", code="not_found", status=404)
+        raise LiveClassError(_("This class does not exist."), code="not_found", status=404)
     return live_class
 
 
@@ -89,7 +90,7 @@ def can_view(user: Any, live_class: LiveClass, course: Any | None = None) -> boo
 def require_manage(user: Any, course: Any) -> None:
     if not can_manage(user, course):
         raise LiveClassError(
-            "Only the course's instructors can do this.", code="forbidden", status=403
+            _("Only the course's instructors can do this."), code="forbidden", status=403
         )
 
 
@@ -98,7 +99,7 @@ def require_view(user: Any, live_class: LiveClass) -> Any:
     course = course_of(live_class)
     if not can_view(user, live_class, course):
         raise LiveClassError(
-            "Only the course's students and staff can see this class.",
+            _("Only the course's students and staff can see this class."),
             code="forbidden",
             status=403,
         )
@@ -118,50 +119,66 @@ def _clean(course: Any, data: dict[str, Any], *, creating: bool, current: LiveCl
     if creating:
         for field in ("title", "starts_at", "duration_minutes", "seats"):
             if data.get(field) is None:
-                raise invalid_field(field, "This field is required.")
+                raise invalid_field(field, _("This field is required."))
     if "title" in data:
         title = (data["title"] or "").strip()
         if not title:
-            raise invalid_field("title", "Give the class a title.")
+            raise invalid_field("title", _("Give the class a title."))
         if len(title) > TITLE_MAX:
-            raise invalid_field("title", f"A title has at most {TITLE_MAX} characters.")
+            raise invalid_field(
+                "title", _("A title has at most %(num)d characters.", num=TITLE_MAX)
+            )
         cleaned["title"] = title
     if "description" in data:
         description = (data["description"] or "").strip()
         if len(description) > DESCRIPTION_MAX:
             raise invalid_field(
-                "description", f"A description has at most {DESCRIPTION_MAX} characters."
+                "description",
+                _("A description has at most %(num)d characters.", num=DESCRIPTION_MAX),
             )
         cleaned["description"] = description
     if "starts_at" in data:
         starts_at = data["starts_at"]
         if not isinstance(starts_at, datetime) or starts_at.tzinfo is None:
-            raise invalid_field("starts_at", "Give a valid start date and time.")
+            raise invalid_field("starts_at", _("Give a valid start date and time."))
         unchanged = current is not None and starts_at == current.starts_at
         if not unchanged:
             if current is not None and current.status != SCHEDULED:
-                raise invalid_field("starts_at", "A class that has started keeps its start time.")
+                raise invalid_field(
+                    "starts_at", _("A class that has started keeps its start time.")
+                )
             if starts_at <= utcnow():
-                raise invalid_field("starts_at", "The start must be in the future.")
+                raise invalid_field("starts_at", _("The start must be in the future."))
             if starts_at > utcnow() + timedelta(days=5 * 365):
-                raise invalid_field("starts_at", "The start must be within the next five years.")
+                raise invalid_field("starts_at", _("The start must be within the next five years."))
         cleaned["starts_at"] = starts_at
     if "duration_minutes" in data:
         duration = data["duration_minutes"]
         if not isinstance(duration, int) or isinstance(duration, bool):
-            raise invalid_field("duration_minutes", "Give the duration in whole minutes.")
+            raise invalid_field("duration_minutes", _("Give the duration in whole minutes."))
         if not DURATION_MIN <= duration <= DURATION_MAX:
             raise invalid_field(
                 "duration_minutes",
-                f"The duration must be between {DURATION_MIN} and {DURATION_MAX} minutes.",
+                _(
+                    "The duration must be between %(low)d and %(high)d minutes.",
+                    low=DURATION_MIN,
+                    high=DURATION_MAX,
+                ),
             )
         cleaned["duration_minutes"] = duration
     if "seats" in data:
         seats = data["seats"]
         if not isinstance(seats, int) or isinstance(seats, bool):
-            raise invalid_field("seats", "Give the number of seats as a whole number.")
+            raise invalid_field("seats", _("Give the number of seats as a whole number."))
         if not SEATS_MIN <= seats <= SEATS_MAX:
-            raise invalid_field("seats", f"The number of seats must be between 1 and {SEATS_MAX}.")
+            raise invalid_field(
+                "seats",
+                _(
+                    "The number of seats must be between %(low)d and %(high)d.",
+                    low=1,
+                    high=SEATS_MAX,
+                ),
+            )
         cleaned["seats"] = seats
     if "lesson_id" in data:
         lesson_id = data["lesson_id"]
@@ -175,7 +192,7 @@ def _clean(course: Any, data: dict[str, Any], *, creating: bool, current: LiveCl
             except (LessonError, ValueError, TypeError):
                 lesson = None
             if lesson is None or lesson.course_id != course.id:
-                raise invalid_field("lesson_id", "Choose a lesson of this course.")
+                raise invalid_field("lesson_id", _("Choose a lesson of this course."))
             cleaned["lesson_id"] = lesson.id
     return cleaned
 
@@ -204,7 +221,7 @@ def create_class(course: Any, actor: Any, data: dict[str, Any]) -> LiveClass:
     """Schedule a class in `course` (times are aware datetimes; stored in UTC)."""
     require_manage(actor, course)
     if course.deleted_at is not None:
-        raise LiveClassError("This course was deleted.", code="not_found", status=404)
+        raise LiveClassError(_("This course was deleted."), code="not_found", status=404)
     cleaned = _clean(course, data, creating=True, current=None)
     cleaned.setdefault("description", "")
     live_class = LiveClass(course_id=course.id, created_by_id=actor.id, status=SCHEDULED, **cleaned)
@@ -220,7 +237,7 @@ def update_class(live_class: LiveClass, actor: Any, data: dict[str, Any]) -> Liv
     require_manage(actor, course)
     if live_class.status in (ENDED, CANCELLED):
         raise LiveClassError(
-            "This class has ended or was cancelled; it can no longer be changed.",
+            _("This class has ended or was cancelled; it can no longer be changed."),
             code="class_finished",
             status=409,
         )
@@ -242,7 +259,7 @@ def cancel_class(live_class: LiveClass, actor: Any) -> LiveClass:
     require_manage(actor, course_of(live_class))
     if live_class.status != SCHEDULED or not _move(live_class, SCHEDULED, status=CANCELLED):
         raise LiveClassError(
-            "Only a class that has not started can be cancelled.",
+            _("Only a class that has not started can be cancelled."),
             code="not_scheduled",
             status=409,
         )
@@ -258,7 +275,7 @@ def start_class(live_class: LiveClass, actor: Any) -> LiveClass:
         live_class, SCHEDULED, status=LIVE, started_at=utcnow()
     ):
         raise LiveClassError(
-            "Only a scheduled class can be started.", code="not_scheduled", status=409
+            _("Only a scheduled class can be started."), code="not_scheduled", status=409
         )
     class_started.send(live_class, actor=actor)
     return live_class
@@ -273,7 +290,7 @@ def end_class(live_class: LiveClass, actor: Any | None, *, at: datetime | None =
         require_manage(actor, course_of(live_class))
     now = at or utcnow()
     if live_class.status != LIVE or not _move(live_class, LIVE, status=ENDED, ended_at=now):
-        raise LiveClassError("Only a live class can be ended.", code="not_live", status=409)
+        raise LiveClassError(_("Only a live class can be ended."), code="not_live", status=409)
     close_open_intervals(live_class.id, at=None if actor is None else now)
     db.session.flush()
     class_ended.send(live_class, actor=actor)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from lms.extensions import db
+from lms.i18n import _, user_locale
 from lms.models import User, utcnow
 from lms.notifications import notify
 from lms.settings import get_setting
@@ -48,11 +49,11 @@ def _students(live_class: LiveClass) -> list[User]:
     return [u for u in users if u.is_active]
 
 
-def _when(live_class: LiveClass) -> str:
-    from lms_live_classes.timezones import format_when, school_zone
+def _when(live_class: LiveClass, user: User) -> str:
+    """The class's start for `user`: in their time zone and (inside user_locale) language."""
+    from lms_live_classes.timezones import format_when, viewer_zone
 
-    zone = school_zone()
-    return f"{format_when(live_class.starts_at, zone, 'full')}"
+    return format_when(live_class.starts_at, viewer_zone(user), "full")
 
 
 # --- auto-end --------------------------------------------------------------------------
@@ -134,12 +135,13 @@ def remind_students(class_id: int) -> int:
     live_class = db.session.get(LiveClass, class_id)
     if live_class is None or live_class.status != SCHEDULED:
         return 0
-    title = f"Live class soon: {live_class.title}"
-    body = f"It starts {_when(live_class)}."
     link = path_for("live_classes.detail", class_id=live_class.id)
     students = _students(live_class)
     for user in students:
-        notify(user, "live_class_reminder", title, body, link, email=True, class_id=class_id)
+        with user_locale(user):  # each student reads it in their own language and zone
+            title = _("Live class soon: %(title)s", title=live_class.title)
+            body = _("It starts %(when)s.", when=_when(live_class, user))
+            notify(user, "live_class_reminder", title, body, link, email=True, class_id=class_id)
     db.session.commit()
     return len(students)
 
@@ -150,11 +152,14 @@ def notify_cancelled(class_id: int) -> int:
     live_class = db.session.get(LiveClass, class_id)
     if live_class is None or live_class.status != CANCELLED:
         return 0
-    title = f"Live class cancelled: {live_class.title}"
-    body = f"The class planned {_when(live_class)} will not take place."
     link = path_for("live_classes.detail", class_id=live_class.id)
     students = _students(live_class)
     for user in students:
-        notify(user, "live_class_cancelled", title, body, link, email=True, class_id=class_id)
+        with user_locale(user):
+            title = _("Live class cancelled: %(title)s", title=live_class.title)
+            body = _(
+                "The class planned %(when)s will not take place.", when=_when(live_class, user)
+            )
+            notify(user, "live_class_cancelled", title, body, link, email=True, class_id=class_id)
     db.session.commit()
     return len(students)

@@ -1,8 +1,10 @@
 """Time zones: classes are stored in UTC, typed in the school's zone, shown in the viewer's.
 
-The core has no time-zone setting and users have no time zone (checked when this
-was written), so the school's zone is this plugin's ``school_timezone`` setting;
-a user attribute ``timezone`` is honoured if the core ever adds one.
+The school's zone is the core setting ``timezone`` (the plugin once had its own,
+``school_timezone``: the core's replaced it, so that every page of the site
+agrees); a person's own zone (``user.timezone``, chosen in their profile) wins
+for what they see. Dates are formatted by Babel in the current language
+(the request's, or `lms.i18n.user_locale` in a job).
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime, get_timezone_name
-from flask import g, has_request_context
 
+from lms.i18n import _l, current_language
 from lms.settings import get_setting
 
 
@@ -27,7 +29,8 @@ def _zone(name: str | None) -> ZoneInfo | None:
 
 
 def school_zone() -> ZoneInfo:
-    return _zone(get_setting("live_classes", "school_timezone")) or ZoneInfo("UTC")
+    """The school's zone: the core setting ``timezone`` (UTC when unset or unknown)."""
+    return _zone(get_setting("core", "timezone")) or ZoneInfo("UTC")
 
 
 def viewer_zone(user: Any = None) -> ZoneInfo:
@@ -39,6 +42,10 @@ class LocalTimeError(ValueError):
     """A local date and time that does not exist (a clock change skips it)."""
 
 
+# Shown under the form's time field: lazy, so it speaks the language of the page.
+SKIPPED_TIME = _l("This time does not exist on that day: the clocks change.")
+
+
 def to_utc(day: date, clock: time, zone: ZoneInfo) -> datetime:
     """The UTC instant of a wall-clock time in `zone`.
 
@@ -48,7 +55,7 @@ def to_utc(day: date, clock: time, zone: ZoneInfo) -> datetime:
     local = datetime.combine(day, clock.replace(tzinfo=None), tzinfo=zone)
     instant = local.astimezone(UTC)
     if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise LocalTimeError("This time does not exist on that day: the clocks change.")
+        raise LocalTimeError("skipped by a clock change")
     return instant
 
 
@@ -56,15 +63,11 @@ def to_local(instant: datetime, zone: ZoneInfo) -> datetime:
     return instant.astimezone(zone)
 
 
-def _locale() -> str:
-    return g.get("lang", "en") if has_request_context() else "en"
-
-
 def format_when(instant: datetime | None, zone: ZoneInfo, fmt: str = "medium") -> str:
-    """A date and time for people, in `zone`, for the page's language (Babel)."""
+    """A date and time for people, in `zone`, in the current language (Babel)."""
     if instant is None:
         return ""
-    return format_datetime(instant, format=fmt, tzinfo=zone, locale=_locale())
+    return format_datetime(instant, format=fmt, tzinfo=zone, locale=current_language())
 
 
 def zone_label(zone: ZoneInfo) -> str:
@@ -73,7 +76,8 @@ def zone_label(zone: ZoneInfo) -> str:
 
 
 def zone_long_name(zone: ZoneInfo) -> str:
+    """The zone's name in the current language ("heure : Paris")."""
     try:
-        return get_timezone_name(zone, locale=_locale())
+        return get_timezone_name(zone, locale=current_language())
     except Exception:  # Babel lacks a name for a few zones: the id will do
         return str(zone.key)

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from lms.actions import attempt
 from lms.extensions import db
+from lms.i18n import _, _l, user_locale
 from lms.permissions import login_required
 from lms.urls import external_url
 from lms_live_classes import attendance, calendar, queries, scheduling
@@ -22,6 +23,7 @@ from lms_live_classes.forms import ClassForm
 from lms_live_classes.models import LiveClass
 from lms_live_classes.scheduling import LiveClassError
 from lms_live_classes.timezones import (
+    SKIPPED_TIME,
     LocalTimeError,
     school_zone,
     to_local,
@@ -49,10 +51,11 @@ def _class_or_404(class_id: int) -> LiveClass:
 
 def _forbid_unless(allowed: bool, message: str) -> None:
     if not allowed:
-        abort(403, message)
+        abort(403, str(message))
 
 
-STAFF_ONLY = "Only the course's instructors can do this."
+STAFF_ONLY = _l("Only the course's instructors can do this.")
+NOT_ENROLLED = _l("Enrol in this course to see its live classes.")
 
 
 def room_url(live_class: LiveClass) -> str | None:
@@ -72,7 +75,7 @@ def course_classes(course_id: int) -> str:
     staff = scheduling.is_staff(current_user, course)
     _forbid_unless(
         staff or scheduling.is_student(current_user, course),
-        "Enrol in this course to see its live classes.",
+        NOT_ENROLLED,
     )
     ids = {course.id}
     return render_template(
@@ -107,8 +110,10 @@ def _form_data(form: ClassForm) -> dict[str, Any] | None:
     try:
         starts_at = to_utc(form.start_date.data, form.start_time.data, zone)
     except (LocalTimeError, OverflowError, ValueError) as exc:
-        message = str(exc) if isinstance(exc, LocalTimeError) else "Give a valid date and time."
-        form.start_time.errors = [*form.start_time.errors, message]
+        message = (
+            SKIPPED_TIME if isinstance(exc, LocalTimeError) else _l("Give a valid date and time.")
+        )
+        form.start_time.errors = [*form.start_time.errors, str(message)]
         return None
     return {
         "title": form.title.data,
@@ -143,7 +148,7 @@ def schedule(course_id: int) -> Any:
                 _apply_errors(form, exc)
             else:
                 db.session.commit()
-                flash("The class is scheduled.", "success")
+                flash(_("The class is scheduled."), "success")
                 return redirect(url_for("live_classes.detail", class_id=live_class.id))
     status = 422 if form.errors or form.form_errors else 200
     return _render_form(
@@ -162,7 +167,7 @@ def detail(class_id: int) -> str:
     staff = scheduling.is_staff(current_user, course)
     _forbid_unless(
         staff or scheduling.is_student(current_user, course),
-        "Enrol in this course to see its live classes.",
+        NOT_ENROLLED,
     )
     mine = None
     if not staff and live_class.started_at is not None:
@@ -199,7 +204,7 @@ def edit(class_id: int) -> Any:
     live_class, course = _editable(class_id)
     if live_class.is_finished:
         raise LiveClassError(
-            "This class has ended or was cancelled; it can no longer be changed.",
+            _("This class has ended or was cancelled; it can no longer be changed."),
             code="class_finished",
             status=409,
         )
@@ -223,7 +228,7 @@ def edit(class_id: int) -> Any:
                 _apply_errors(form, exc)
             else:
                 db.session.commit()
-                flash("The class is saved.", "success")
+                flash(_("The class is saved."), "success")
                 return redirect(url_for("live_classes.detail", class_id=live_class.id))
     status = 422 if form.errors or form.form_errors else 200
     return _render_form(
@@ -241,19 +246,21 @@ def _state_change(class_id: int, action: str, success: str) -> BaseResponse:
 @bp.route("/classes/<int:class_id>/start", methods=["POST"])
 @login_required
 def start(class_id: int) -> BaseResponse:
-    return _state_change(class_id, "start", "The class is live: students can join now.")
+    return _state_change(class_id, "start", _("The class is live: students can join now."))
 
 
 @bp.route("/classes/<int:class_id>/end", methods=["POST"])
 @login_required
 def end(class_id: int) -> BaseResponse:
-    return _state_change(class_id, "end", "The class has ended.")
+    return _state_change(class_id, "end", _("The class has ended."))
 
 
 @bp.route("/classes/<int:class_id>/cancel", methods=["POST"])
 @login_required
 def cancel(class_id: int) -> BaseResponse:
-    return _state_change(class_id, "cancel", "The class is cancelled; its students are being told.")
+    return _state_change(
+        class_id, "cancel", _("The class is cancelled; its students are being told.")
+    )
 
 
 # --- my classes and calendars -------------------------------------------------------------
@@ -283,7 +290,7 @@ def my_classes() -> str:
 def regenerate_feed() -> BaseResponse:
     calendar.regenerate_token(current_user)
     db.session.commit()
-    flash("Your calendar has a new address; the old one no longer works.", "success")
+    flash(_("Your calendar has a new address; the old one no longer works."), "success")
     return redirect(url_for("live_classes.my_classes"))
 
 
@@ -301,7 +308,7 @@ def class_ics(class_id: int) -> Response:
     course = _course_or_404(live_class.course_id)
     _forbid_unless(
         scheduling.can_view(current_user, live_class, course),
-        "Enrol in this course to see its live classes.",
+        NOT_ENROLLED,
     )
     body = calendar.calendar_file([(live_class, course)], live_class.title)
     return _ics(body, f"live-class-{live_class.id}.ics")
@@ -316,4 +323,6 @@ def feed(token: str) -> Response:
     classes = queries.feed_classes(user)
     courses = queries.course_titles({c.course_id for c in classes})
     pairs = [(c, courses.get(c.course_id)) for c in classes]
-    return _ics(calendar.calendar_file(pairs, "My live classes"), "live-classes.ics")
+    with user_locale(user):  # the feed is read by a calendar program: the owner's language
+        body = calendar.calendar_file(pairs, calendar.feed_name())
+    return _ics(body, "live-classes.ics")

@@ -23,10 +23,11 @@ def open_as(app, browser, live_server, make_client, login_as):
     """open_as(user, viewport=None) -> a Page in its own browser context, signed in as `user`."""
     contexts: list[Any] = []
 
-    def make(user: Any, viewport: dict | None = None) -> Page:
+    def make(user: Any, viewport: dict | None = None, color_scheme: str = "light") -> Page:
         context = browser.new_context(
             base_url=live_server.url,
             viewport=viewport or {"width": 1280, "height": 900},
+            color_scheme=color_scheme,
             bypass_csp=True,  # axe is injected as a script, which the CSP forbids to pages
         )
         context.set_default_timeout(10000)
@@ -82,14 +83,24 @@ def _world(app, school, create_live_class, create_section, create_lesson):
 
 
 @pytest.mark.parametrize(
+    ("language", "scheme"), [("en", "light"), ("ar", "dark")], ids=["en-light", "ar-dark"]
+)
+@pytest.mark.parametrize(
     "viewport",
     [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
     ids=["desktop", "phone"],
 )
 def test_every_page_passes_axe_and_fits_a_phone(
-    app, school, open_as, create_live_class, create_section, create_lesson, viewport
-):
+    app, school, open_as, create_live_class, create_section, create_lesson, viewport, language,
+    scheme,
+):  # fmt: skip
+    from lms.models import User
+
     upcoming, ended, lesson = _world(app, school, create_live_class, create_section, create_lesson)
+    with app.app_context():  # Arabic runs right to left: the same pages, mirrored
+        for person in (school.instructor, school.student):
+            db.session.get(User, person.id).language = language
+        db.session.commit()
     course = school.course.id
     pages = {
         "instructor": [
@@ -112,7 +123,7 @@ def test_every_page_passes_axe_and_fits_a_phone(
     }
     failures = []
     for role, paths in pages.items():
-        page = open_as(getattr(school, role), viewport)
+        page = open_as(getattr(school, role), viewport, scheme)
         for path in paths:
             response = page.goto(path)
             assert response is not None and response.status == 200, path

@@ -104,3 +104,32 @@ def test_jitsi_room_has_an_unguessable_name_and_moderator_rights_for_staff(
         assert claims["room"] == live_class.room_name and claims["moderator"] is True
         assert claims["iss"] == "school" and claims["sub"] == "meet.example.org"
         assert NoRoom().join_config(live_class, student, "staff") is None
+
+
+def test_the_room_page_and_its_script_speak_the_students_language(
+    app, signed_in, school, create_live_class
+):
+    import json
+    import re
+
+    from lms.extensions import db
+    from lms.models import User
+
+    with app.app_context():
+        db.session.get(User, school.student.id).language = "ar"
+        db.session.commit()
+    live = create_live_class(school.course, status="live", seats=3)
+    page = signed_in(school.student).get(f"/live/classes/{live.id}/room").get_data(as_text=True)
+    assert 'dir="rtl"' in page and "جارٍ الاتصال بالحصة…" in page
+    # The seat status and the waitlist place, said by room.js, come translated with the page.
+    found = re.search(r'<script[^>]*id="lms-i18n"[^>]*>(.*?)</script>', page, re.S)
+    strings = json.loads(found.group(1))["strings"]
+    assert strings["You are in the class."] == "أنت في الحصة."
+    assert len(strings["A seat is free for you: take it within %(num)s second."]) == 6
+    assert (
+        "%(position)s"
+        in strings[
+            "The class is full. You are number %(position)s on the waitlist; stay on this page "
+            "to be offered a seat."
+        ]
+    )

@@ -286,3 +286,27 @@ def test_an_offer_not_taken_in_time_passes_to_the_next(
     assert theo.call("join")["state"] == "seated"
     # Coming back too late: the end of the line.
     assert nia.call("join")["state"] == "waiting"
+
+
+def test_the_room_speaks_each_students_language(app, clients, school, create_live_class):
+    """Answers in the student's own language; a removal decided by someone else's action
+    (an admin unenrolling them, in English) reaches them in theirs too."""
+    from lms_catalog import get_course, unenroll
+
+    from lms.extensions import db
+    from lms.models import User
+
+    with app.app_context():
+        db.session.get(User, school.student.id).language = "fr"
+        db.session.commit()
+    klass = create_live_class(school.course, status="live")
+    sam = clients(klass.id, token=api_token(app, school.student))
+    sam.call("join")
+    assert sam.call("chat", {"body": "  "}) == {"error": "Écrivez d’abord un message."}
+    assert sam.call("roster")["error"] == (
+        "Seule l’équipe pédagogique de la séance voit la liste des participants."
+    )
+    with app.app_context():
+        assert unenroll(db.session.get(User, school.student.id), get_course(school.course.id))
+        db.session.commit()
+    assert sam.wait_for("removed")["message"] == "Vous n’êtes plus inscrit à ce cours."

@@ -45,7 +45,7 @@ def _set_zone(app, name: str) -> None:
     from lms.settings import set_setting
 
     with app.app_context():
-        set_setting("live_classes", "school_timezone", name)
+        set_setting("core", "timezone", name)
         db.session.commit()
 
 
@@ -68,6 +68,68 @@ def test_an_instructor_schedules_a_class_in_the_schools_time_zone(app, school, s
     assert "6:30:00\u202fPM" in detail or "6:30:00 PM" in detail
     assert "Central European Summer Time" in detail or "Europe/Paris" in detail
     assert "Start the class" in detail and "Cancel the class" in detail
+
+
+def _set_user(app, user, **values) -> None:
+    from lms.models import User
+
+    with app.app_context():
+        row = db.session.get(User, user.id)
+        for key, value in values.items():
+            setattr(row, key, value)
+        db.session.commit()
+
+
+def test_a_class_typed_in_the_schools_zone_shows_in_each_viewers_zone(app, school, signed_in):
+    _set_zone(app, "Europe/Paris")
+    _set_user(app, school.student, timezone="America/New_York")
+    teacher = signed_in(school.instructor)
+    r = teacher.submit(
+        f"/live/courses/{school.course.id}/classes/new",
+        _form(start_date="2031-07-14", start_time="18:30"),  # 16:30 UTC
+    )
+    assert r.status_code == 302
+    detail = r.headers["Location"]
+    # The instructor has no zone of their own: the school's.
+    page = _text(teacher.get(detail))
+    assert "6:30:00\u202fPM" in page or "6:30:00 PM" in page
+    # The student chose New York (UTC-4 in July): the same instant at 12:30 PM.
+    page = _text(signed_in(school.student).get(detail))
+    assert "12:30:00\u202fPM" in page or "12:30:00 PM" in page
+    assert "America/New_York" in page and "Eastern Daylight Time" in page
+    assert "6:30:00\u202fPM" not in page and "6:30:00 PM" not in page
+    # Their list of classes too.
+    assert "12:30:00" in _text(signed_in(school.student).get("/live/my-classes"))
+
+
+def test_the_class_pages_speak_the_viewers_language(app, school, signed_in, create_live_class):
+    ref = create_live_class(
+        school.course, starts_at=datetime(2031, 1, 15, 17, 0, tzinfo=UTC), duration_minutes=45
+    )
+    _set_user(app, school.student, language="fr", timezone="Europe/Paris")
+    student = signed_in(school.student)
+    page = _text(student.get(f"/live/classes/{ref.id}"))
+    assert "Ajouter à mon agenda (.ics)" in page and "45 minutes" in page
+    assert "15 janvier 2031" in page and "18:00:00" in page  # Babel, French, Paris time
+    page = _text(student.get("/live/my-classes"))
+    assert "Mes séances en direct" in page and "Votre agenda" in page
+
+    _set_user(app, school.student, language="ar")
+    page = _text(student.get(f"/live/classes/{ref.id}"))
+    assert 'dir="rtl"' in page and "المدة" in page
+    assert "→" in page  # the back link's arrow points the way Arabic runs
+
+
+def test_the_attendance_csv_speaks_the_readers_language_the_apis_keeps_its_keys(
+    app, school, signed_in, create_live_class
+):
+    ref = create_live_class(school.course, starts_in=-timedelta(hours=2), status="ended")
+    _set_user(app, school.instructor, language="fr")
+    teacher = signed_in(school.instructor)
+    header = _text(teacher.get(f"/live/classes/{ref.id}/attendance.csv")).splitlines()[0]
+    assert header.startswith("étudiant,e-mail,statut,")
+    api = teacher.get(f"/api/v1/live/classes/{ref.id}/attendance.csv").get_data(as_text=True)
+    assert api.splitlines()[0].startswith("student,email,status,minutes,share_percent,")
 
 
 def test_a_time_skipped_by_the_clock_change_is_refused(app, school, signed_in):

@@ -19,7 +19,9 @@ def test_plugin_is_enabled_with_its_settings(app):
         assert get_setting("live_classes", "offer_seconds") == 60
         assert get_setting("live_classes", "presence_grace_seconds") == 30
         assert get_setting("live_classes", "jitsi_url") == "https://meet.jit.si"
-        assert get_setting("live_classes", "school_timezone") == "UTC"
+        # The school's time zone is the core's setting, not the plugin's own.
+        assert get_setting("core", "timezone") == "UTC"
+        assert "school_timezone" not in lms_state(app).plugins["live_classes"].default_settings
 
 
 def test_migration_matches_the_models(app):
@@ -53,7 +55,7 @@ def test_create_live_class_fixture(app, school, create_live_class):
         assert ref.room_name != ended.room_name
 
 
-def test_the_school_time_zone_is_an_admin_setting(app, school, signed_in):
+def test_the_school_time_zone_is_the_cores_admin_setting(app, school, signed_in):
     import pytest
 
     from lms.settings import SettingsError, set_setting
@@ -61,4 +63,4 @@ def test_the_school_time_zone_is_an_admin_setting(app, school, signed_in):
     page = signed_in(school.admin).get("/admin/settings").get_data(as_text=True)
     assert "School time zone" in page and "Europe/Paris" in page
     with app.app_context(), pytest.raises(SettingsError):
-        set_setting("live_classes", "school_timezone", "Mars/Olympus_Mons")
+        set_setting("core", "timezone", "Mars/Olympus_Mons")

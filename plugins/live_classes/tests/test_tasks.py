@@ -110,6 +110,38 @@ def test_reminders_go_once_to_each_student_in_app_and_by_mail(
     assert _class(app, later.id).reminder_sent_at is None
 
 
+def test_each_student_is_reminded_in_their_own_language_and_time_zone(
+    app, school, create_live_class, worker
+):
+    from datetime import UTC, datetime
+
+    from lms.models import Notification, User
+
+    with app.app_context():
+        student = db.session.get(User, school.student.id)
+        student.language, student.timezone = "fr", "Europe/Paris"
+        db.session.commit()
+    ref = create_live_class(school.course, title="Optique", starts_in=timedelta(days=1))
+    with app.app_context():
+        from lms_live_classes import tasks
+        from lms_live_classes.models import LiveClass
+
+        db.session.get(LiveClass, ref.id).starts_at = datetime(2031, 1, 15, 17, 0, tzinfo=UTC)
+        db.session.commit()
+        assert tasks.remind_students(ref.id) == 2
+        notes = {
+            n.user_id: n
+            for n in db.session.scalars(
+                db.select(Notification).where(Notification.kind == "live_class_reminder")
+            )
+        }
+    french, english = notes[school.student.id], notes[school.other_student.id]
+    assert french.title == "Séance en direct bientôt : Optique"
+    assert "15 janvier 2031" in french.body and "18:00" in french.body  # Paris: UTC+1
+    assert english.title == "Live class soon: Optique"
+    assert "January 15, 2031" in english.body and "5:00" in english.body  # the school's: UTC
+
+
 def test_the_reminder_lead_is_a_setting_and_a_new_time_gets_a_new_reminder(
     app, school, signed_in, create_live_class, worker
 ):

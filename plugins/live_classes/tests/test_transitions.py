@@ -62,7 +62,7 @@ def test_a_users_own_time_zone_wins_over_the_schools(app):
     from lms.settings import set_setting
 
     with app.app_context():
-        set_setting("live_classes", "school_timezone", "Asia/Tokyo")
+        set_setting("core", "timezone", "Asia/Tokyo")
         db.session.commit()
         assert viewer_zone(None).key == "Asia/Tokyo"
         assert viewer_zone(SimpleNamespace(timezone="America/Lima")).key == "America/Lima"
@@ -80,7 +80,7 @@ def test_the_class_times_on_pages_follow_the_school_zone(app, school, signed_in,
     page = student.get(f"/live/classes/{ref.id}").get_data(as_text=True)
     assert "11:00:00\u202fPM" in page or "11:00:00 PM" in page  # UTC by default
     with app.app_context():
-        set_setting("live_classes", "school_timezone", "Asia/Tokyo")  # UTC+9: the next morning
+        set_setting("core", "timezone", "Asia/Tokyo")  # UTC+9: the next morning
         db.session.commit()
     page = student.get(f"/live/classes/{ref.id}").get_data(as_text=True)
     assert "January 16, 2031" in page and ("8:00:00\u202fAM" in page or "8:00:00 AM" in page)

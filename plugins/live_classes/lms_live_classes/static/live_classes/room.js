@@ -17,6 +17,8 @@
   var chatForm = document.getElementById("chat-form");
   var chatBody = document.getElementById("chat-body");
   var chatError = document.getElementById("chat-error");
+  var timerEl = document.getElementById("seat-timer");
+  var rosterSummary = document.getElementById("roster-summary");
   var state = null;
   var left = false;
   var offerTimer = null;
@@ -24,6 +26,10 @@
   var socket = io("/live", { transports: ["websocket"], auth: { class_id: classId } });
 
   function show(el, visible) { if (el) { el.hidden = !visible; } }
+
+  // The live region speaks when its text changes: set it only then (a roster or a
+  // waitlist place sent again unchanged says nothing).
+  function announce(el, text) { if (el && el.textContent !== text) { el.textContent = text; } }
 
   function enterRoom() {
     show(video, true);
@@ -41,32 +47,41 @@
 
   function render(seat) {
     if (!seat || seat.class_id !== classId) { return; }
-    if (seat.error) { statusEl.textContent = seat.error; return; }
+    if (seat.error) { announce(statusEl, seat.error); return; }
     state = seat.state;
     clearInterval(offerTimer);
+    show(timerEl, false);
     show(takeSeat, false);
     show(joinAgain, false);
     show(leaveBtn, false);
     show(handBtn, false);
     if (state === "staff") {
-      statusEl.textContent = "You are in the class as staff (staff take no seat).";
+      announce(statusEl, LMS.gettext("You are in the class as staff (staff take no seat)."));
       enterRoom();
     } else if (state === "seated") {
-      statusEl.textContent = "You are in the class.";
+      announce(statusEl, LMS.gettext("You are in the class."));
       show(leaveBtn, true);
       show(handBtn, true);
       enterRoom();
     } else if (state === "waiting") {
-      statusEl.textContent = "The class is full. You are number " + seat.position +
-        " on the waitlist; stay on this page to be offered a seat.";
+      // One string on one line: the extractor reads literals, not sums of them.
+      announce(statusEl, LMS.gettext("The class is full. You are number %(position)s on the waitlist; stay on this page to be offered a seat.",
+        { position: LMS.formatNumber(seat.position) }));
       show(leaveBtn, true);
       leaveRoom();
     } else if (state === "offered") {
       var remaining = seat.offer_expires_in;
+      // Said once in the live region; the countdown ticks outside it (not every second aloud).
+      announce(statusEl, LMS.ngettext(
+        "A seat is free for you: take it within %(num)s second.",
+        "A seat is free for you: take it within %(num)s seconds.",
+        remaining, { num: LMS.formatNumber(remaining) }));
       var tell = function () {
-        statusEl.textContent = "A seat is free for you: take it within " + remaining + " seconds.";
+        timerEl.textContent = LMS.ngettext("%(num)s second left", "%(num)s seconds left",
+          remaining, { num: LMS.formatNumber(remaining) });
       };
       tell();
+      show(timerEl, true);
       offerTimer = setInterval(function () {
         remaining = Math.max(0, remaining - 1);
         tell();
@@ -77,7 +92,8 @@
       takeSeat.focus();
       leaveRoom();
     } else {
-      statusEl.textContent = left ? "You left the class." : "You are not in the class.";
+      announce(statusEl, left ? LMS.gettext("You left the class.") :
+        LMS.gettext("You are not in the class."));
       show(joinAgain, true);
       leaveRoom();
     }
@@ -87,17 +103,17 @@
 
   socket.on("connect", join);
   socket.on("connect_error", function (err) {
-    statusEl.textContent = (err && err.message) || "Could not connect to the class.";
+    announce(statusEl, (err && err.message) || LMS.gettext("Could not connect to the class."));
   });
   socket.on("disconnect", function () {
-    if (!left) { statusEl.textContent = "Connection lost, reconnecting…"; }
+    if (!left) { announce(statusEl, LMS.gettext("Connection lost, reconnecting…")); }
   });
   socket.on("seat", render);
   socket.on("removed", function (data) {
     if (data.class_id !== classId) { return; }
     left = true;
     socket.disconnect();
-    statusEl.textContent = data.message || "You were removed from the class.";
+    announce(statusEl, data.message || LMS.gettext("You were removed from the class."));
     leaveRoom();
     show(leaveBtn, false); show(handBtn, false); show(takeSeat, false); show(joinAgain, false);
   });
@@ -105,7 +121,11 @@
     if (data.class_id !== classId) { return; }
     left = true;
     socket.disconnect();
-    statusEl.textContent = data.message || "This class is over.";
+    // "over" goes to the whole room in the site's language: this page says it in its own.
+    announce(statusEl, data.code === "over" || !data.message ?
+      LMS.gettext("This class is over.") : data.message);
+    clearInterval(offerTimer);
+    show(timerEl, false);
     leaveRoom();
     show(chat, false);
     show(leaveBtn, false); show(handBtn, false); show(takeSeat, false); show(joinAgain, false);
@@ -125,7 +145,7 @@
       socket.emit("hand", { raised: raised }, function (answer) {
         if (answer && !answer.error) {
           handBtn.setAttribute("aria-pressed", answer.raised ? "true" : "false");
-          handBtn.textContent = answer.raised ? "Lower hand" : "Raise hand";
+          handBtn.textContent = answer.raised ? LMS.gettext("Lower hand") : LMS.gettext("Raise hand");
         }
       });
     });
@@ -140,7 +160,7 @@
     var li = document.createElement("li");
     li.setAttribute("data-message-id", m.id);
     var who = document.createElement("strong");
-    who.textContent = m.author || "Someone";
+    who.textContent = m.author || LMS.gettext("Someone");
     var body = document.createElement("span");
     body.className = "chat-body";
     body.innerHTML = m.body;  // sanitised by the server (lms.markup.sanitize_html)
@@ -152,7 +172,7 @@
       del.type = "button";
       del.className = "link-button chat-delete";
       del.setAttribute("data-id", m.id);
-      del.innerHTML = 'Delete<span class="visually-hidden"> this message</span>';
+      del.innerHTML = LMS.gettext('Delete<span class="visually-hidden"> this message</span>');
       li.appendChild(document.createTextNode(" "));
       li.appendChild(del);
     }
@@ -171,7 +191,7 @@
   chatForm.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = chatBody.value.trim();
-    if (!text) { chatError.textContent = "Write a message first."; return; }
+    if (!text) { chatError.textContent = LMS.gettext("Write a message first."); return; }
     socket.emit("chat", { body: text }, function (answer) {
       if (answer && answer.error) { chatError.textContent = answer.error; return; }
       chatError.textContent = "";
@@ -187,21 +207,36 @@
     list.innerHTML = "";
     people.forEach(function (p) {
       var li = document.createElement("li");
-      var text = p.name + (p.present ? "" : " (away)");
-      if (withHand && p.hand) { text += " ✋ hand raised"; li.className = "hand"; }
+      var text = p.present ? p.name : LMS.gettext("%(name)s (away)", { name: p.name });
+      if (withHand && p.hand) {
+        text = LMS.gettext("%(name)s ✋ hand raised", { name: text });
+        li.className = "hand";
+      }
       li.textContent = text;
       list.appendChild(li);
     });
     if (!people.length) {
       var none = document.createElement("li");
-      none.textContent = "Nobody";
+      none.textContent = LMS.gettext("Nobody");
       list.appendChild(none);
     }
   }
   function renderRoster(r) {
     if (!r || r.class_id !== classId) { return; }
-    document.getElementById("roster-summary").textContent =
-      r.seated.length + " of " + r.seats + " seats taken, " + r.waitlist.length + " waiting.";
+    // Polite: the staff hear the counts change, including hands going up.
+    var text = LMS.ngettext(
+      "%(seated)s of %(seats)s seats taken, %(num)s waiting.",
+      "%(seated)s of %(seats)s seats taken, %(num)s waiting.",
+      r.waitlist.length, {
+        seated: LMS.formatNumber(r.seated.length),
+        seats: LMS.formatNumber(r.seats),
+        num: LMS.formatNumber(r.waitlist.length)
+      });
+    if (r.hands && r.hands.length) {
+      text += " " + LMS.ngettext("%(num)s hand raised.", "%(num)s hands raised.", r.hands.length,
+        { num: LMS.formatNumber(r.hands.length) });
+    }
+    announce(rosterSummary, text);
     fill("roster-seated", r.seated, true);
     fill("roster-offered", r.offered, false);
     fill("roster-waitlist", r.waitlist, false);
