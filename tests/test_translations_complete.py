@@ -19,13 +19,6 @@ FIRST_PARTY = sorted(p.parent for p in (PROJECT_ROOT / "plugins").glob("*/lms_*/
 EXAMPLE = PROJECT_ROOT / "examples" / "lms-plugin-hello" / "lms_hello"
 UNITS = [core_unit()] + [plugin_unit(p.name, p) for p in [*FIRST_PARTY, EXAMPLE]]
 
-# Deliberately not translated: (file, text). Keep it short and say why.
-ALLOWED: set[tuple[str, str]] = set()
-# The placeholder shows the format of a certificate code (Latin letters), not words.
-ALLOWED.add(("lms_catalog/templates/catalog/verify.html", "ABCD-EFGH-JKLM"))
-# Sample data of the demo school (`flask lms seed-demo`): content, not interface.
-ALLOWED.add(("lms_live_classes/demo.py", "f-string: A live session of : questions welcome."))
-
 
 @pytest.mark.parametrize("unit", UNITS, ids=lambda u: u.name)
 def test_every_catalogue_has_every_string_translated(unit: Unit) -> None:
@@ -34,11 +27,7 @@ def test_every_catalogue_has_every_string_translated(unit: Unit) -> None:
 
 @pytest.mark.parametrize("unit", UNITS, ids=lambda u: u.name)
 def test_every_string_people_read_is_marked(unit: Unit) -> None:
-    found = [
-        str(f)
-        for f in findings(unit.sources, unit.root, IGNORED_PARTS)
-        if (f.path, f.text) not in ALLOWED
-    ]
+    found = [str(f) for f in findings(unit.sources, unit.root, IGNORED_PARTS)]
     assert found == []
 
 

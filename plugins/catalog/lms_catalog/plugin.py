@@ -22,6 +22,9 @@ class CatalogPlugin(Plugin):
     enrolment, student and instructor dashboards, and certificates.
     """
 
+    # The plugin's name on the settings page, in the reader's language.
+    label = _l("Catalog")
+
     default_settings = {
         "currency": SettingSpec(
             str,

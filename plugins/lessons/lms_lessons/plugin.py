@@ -37,6 +37,9 @@ class LessonsPlugin(Plugin):
     extend (text and file ship here), student progress and course completion.
     """
 
+    # The plugin's name on the settings page, in the reader's language.
+    label = _l("Lessons")
+
     requires = ("catalog",)
     default_settings = {
         "watched_share": SettingSpec(

@@ -35,6 +35,9 @@ class LiveClassesPlugin(Plugin):
     and attendance over Socket.IO, reminders, calendars and a video room.
     """
 
+    # The plugin's name on the settings page, in the reader's language.
+    label = _l("Live classes")
+
     requires = ("catalog", "lessons")
     default_settings = SETTINGS
 

@@ -22,6 +22,9 @@ class UploadsPlugin(Plugin):
     queue, live progress, captions and private playback.
     """
 
+    # The plugin's name on the settings page, in the reader's language.
+    label = _l("Uploads")
+
     requires = ("catalog", "lessons")
     default_settings = {
         "max_file_size_mb": SettingSpec(
