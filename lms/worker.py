@@ -22,9 +22,20 @@ log = logging.getLogger(__name__)
 
 _SWEEP_LOCK = "lms:sweep"
 
+# Held by the maintenance thread while it uses the database, and by the worker
+# while it forks a work horse. A fork copies a process with only the forking
+# thread in it: had the maintenance thread been inside SQLite at that instant,
+# the horse would inherit SQLite's internal mutexes locked, and its first
+# connect() would wait forever (seen: a job stuck "running" until its timeout).
+_DATABASE_THREADS = threading.Lock()
+
 
 class LmsWorker(Worker):
     """Fork per job (RQ's default); the child resets DB connections and nices media work."""
+
+    def fork_work_horse(self, job: Any, queue: Queue) -> None:
+        with _DATABASE_THREADS:  # no other thread of ours is inside the database now
+            super().fork_work_horse(job, queue)
 
     def perform_job(self, job: Any, queue: Queue) -> bool:
         # Runs in the forked work horse: sockets inherited from the parent
@@ -70,10 +81,11 @@ def _maintain(app: Flask, stop: threading.Event) -> None:
     every = float(app.config["LMS_SWEEP_INTERVAL"])
     next_sweep = time.monotonic() + every
     while not stop.wait(min(5.0, every)):
-        _enqueue_periodic(app)
-        if time.monotonic() >= next_sweep:
-            sweep_once(app)
-            next_sweep = time.monotonic() + every
+        with _DATABASE_THREADS:
+            _enqueue_periodic(app)
+            if time.monotonic() >= next_sweep:
+                sweep_once(app)
+                next_sweep = time.monotonic() + every
 
 
 def run_worker(app: Flask, queues: list[str] | None = None, burst: bool = False) -> None:
