@@ -203,8 +203,15 @@ class Catalogues:
         self.app = app
         self._translations: dict[str, NullTranslations] = {}
         self._js: dict[str, dict[str, Any]] = {}
+        self._merged: dict[str, Catalog] = {}
 
     def merged(self, code: str) -> Catalog:
+        """Every catalogue of `code` in one (built once: pages and scripts both read it)."""
+        if code not in self._merged:
+            self._merged[code] = self._merge(code)
+        return self._merged[code]
+
+    def _merge(self, code: str) -> Catalog:
         merged = Catalog(locale=code)
         for path in _catalogue_paths(self.app, code):
             for message in _read(str(path), path.stat().st_mtime):
@@ -300,6 +307,5 @@ def init_i18n(app: Flask) -> None:
         # The site's languages: `site_languages` in the core's templates, since a
         # view may pass a `languages` of its own (a course's language filter).
         site_languages=LANGUAGES,
-        languages=LANGUAGES,
         js_catalogue=js_catalogue,
     )
